@@ -1,0 +1,1 @@
+//! Command documentation for COMMAND DOCS (summary, since, complexity, arguments).

@@ -1,0 +1,160 @@
+//! [`Engine`]: what both servers share — the store, the configuration, the client
+//! registry, statistics — and the entry points they call: `execute` for a request and
+//! `active_expire_cycle` for the periodic expiry.
+
+use std::sync::atomic::{AtomicBool, AtomicU16, AtomicU64, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use resp::Frame;
+
+use crate::client::{ClientRegistry, ClientState};
+use crate::clock::now_ms;
+use crate::config::Config;
+use crate::keyspace::Store;
+
+/// Counters INFO reports. Relaxed atomics: they are statistics, not synchronization.
+#[derive(Default)]
+pub struct Stats {
+    pub commands: AtomicU64,
+    pub connections_received: AtomicU64,
+    pub rejected_connections: AtomicU64,
+    pub keyspace_hits: AtomicU64,
+    pub keyspace_misses: AtomicU64,
+    pub net_input_bytes: AtomicU64,
+    pub net_output_bytes: AtomicU64,
+    pub expired_stale_perc: AtomicU64,
+    pub client_query_buffer_limit_disconnections: AtomicU64,
+    pub client_output_buffer_limit_disconnections: AtomicU64,
+}
+
+impl Stats {
+    pub fn command_called(&self) {
+        self.commands.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Records a key lookup by a read command.
+    pub fn lookup(&self, hit: bool) {
+        let c = if hit { &self.keyspace_hits } else { &self.keyspace_misses };
+        c.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn add(counter: &AtomicU64, n: u64) {
+        counter.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// CONFIG RESETSTAT.
+    pub fn reset(&self) {
+        for c in [
+            &self.commands,
+            &self.connections_received,
+            &self.rejected_connections,
+            &self.keyspace_hits,
+            &self.keyspace_misses,
+            &self.net_input_bytes,
+            &self.net_output_bytes,
+            &self.client_query_buffer_limit_disconnections,
+            &self.client_output_buffer_limit_disconnections,
+        ] {
+            c.store(0, Ordering::Relaxed);
+        }
+    }
+}
+
+/// Keys sampled per slot per round of the active expire cycle (Redis: 20).
+pub const EXPIRE_SAMPLE: usize = 20;
+/// A slot is sampled again while more than this percentage of its sample had expired.
+pub const EXPIRE_REPEAT_PERCENT: usize = 25;
+
+/// Shared state of a running server and the entry points its servers call.
+pub struct Engine {
+    store: Box<dyn Store>,
+    pub config: Config,
+    pub clients: ClientRegistry,
+    pub stats: Stats,
+    pub started: Instant,
+    pub started_ms: i64,
+    /// 40 hex characters, new at every start (INFO `run_id`).
+    pub run_id: String,
+    /// The port actually bound (the configured one may be 0 for "any").
+    pub port: AtomicU16,
+    /// Set by SHUTDOWN or a signal: servers stop accepting and exit their loops.
+    pub shutdown: AtomicBool,
+    /// Where the active expire cycle resumes: (database * slots + slot).
+    expire_cursor: AtomicUsize,
+}
+
+impl Engine {
+    pub fn new(config: Config, store: Box<dyn Store>) -> Engine {
+        let run_id = (0..40).map(|_| format!("{:x}", rand::random::<u8>() & 0xf)).collect();
+        let port = config.read(|c| c.port);
+        Engine {
+            store,
+            config,
+            clients: ClientRegistry::default(),
+            stats: Stats::default(),
+            started: Instant::now(),
+            started_ms: now_ms(),
+            run_id,
+            port: AtomicU16::new(port),
+            shutdown: AtomicBool::new(false),
+            expire_cursor: AtomicUsize::new(0),
+        }
+    }
+
+    pub fn store(&self) -> &dyn Store {
+        &*self.store
+    }
+
+    /// Runs one request for `client` and returns its reply.
+    pub fn execute(&self, client: &mut ClientState, argv: Vec<Bytes>) -> Frame {
+        crate::command::dispatch(self, client, argv)
+    }
+
+    /// One run of the active expire cycle, like Redis's `activeExpireCycle`: walks every
+    /// slot of every database, sampling [`EXPIRE_SAMPLE`] keys with an expiry and deleting
+    /// the expired ones, repeating a slot while more than [`EXPIRE_REPEAT_PERCENT`]% of its
+    /// sample had expired, and stops at `budget` (resuming there next time). Returns the
+    /// number of keys it deleted.
+    pub fn active_expire_cycle(&self, budget: Duration) -> usize {
+        let start = Instant::now();
+        let store = self.store();
+        let slots = store.expire_slots();
+        let total = store.databases() * slots;
+        let mut cursor = self.expire_cursor.load(Ordering::Relaxed) % total.max(1);
+        let mut deleted = 0;
+        let mut expired = Vec::new();
+        for _ in 0..total {
+            let (db, slot) = (cursor / slots, cursor % slots);
+            loop {
+                expired.clear();
+                let sampled = store.expire_sample(db, slot, EXPIRE_SAMPLE, now_ms(), &mut expired);
+                deleted += expired.len();
+                if sampled == 0 || expired.len() * 100 <= sampled * EXPIRE_REPEAT_PERCENT {
+                    break;
+                }
+                if start.elapsed() >= budget {
+                    break;
+                }
+            }
+            cursor = (cursor + 1) % total;
+            if start.elapsed() >= budget {
+                break;
+            }
+        }
+        self.expire_cursor.store(cursor, Ordering::Relaxed);
+        deleted
+    }
+
+    /// How long one active expire cycle may run: 25% of the time between two cycles, as Redis.
+    pub fn expire_budget(&self) -> Duration {
+        let hz = self.config.read(|c| c.hz).clamp(1, 500);
+        Duration::from_micros(1_000_000 / hz / 4)
+    }
+
+    /// Time between two runs of the background tasks (`hz`).
+    pub fn cron_interval(&self) -> Duration {
+        let hz = self.config.read(|c| c.hz).clamp(1, 500);
+        Duration::from_micros(1_000_000 / hz)
+    }
+}

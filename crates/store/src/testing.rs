@@ -1,0 +1,68 @@
+//! Test support: run commands against an [`Engine`] without a server, for unit tests of
+//! the command layer (integration tests through real sockets live in the workspace `tests/`).
+
+use std::net::SocketAddr;
+
+use bytes::Bytes;
+use resp::Frame;
+
+use crate::client::ClientState;
+use crate::config::{Config, ConfigValues};
+use crate::engine::Engine;
+use std::sync::Arc;
+
+/// An engine over the named store with one connected client.
+pub struct TestClient {
+    pub engine: Arc<Engine>,
+    pub client: ClientState,
+}
+
+impl TestClient {
+    pub fn new(store: &str) -> TestClient {
+        let engine = Arc::new(Engine::new(
+            Config::new(ConfigValues::default()),
+            crate::open_store(store, 16).expect("store"),
+        ));
+        TestClient::on(engine)
+    }
+
+    /// Another client on the same engine.
+    pub fn on(engine: Arc<Engine>) -> TestClient {
+        let addr: SocketAddr = "127.0.0.1:50000".parse().expect("addr");
+        let laddr: SocketAddr = "127.0.0.1:6379".parse().expect("addr");
+        let client = engine.clients.register(addr, laddr, -1, usize::MAX).expect("register");
+        TestClient { engine, client }
+    }
+
+    /// Runs one command given as words.
+    pub fn run(&mut self, words: &[&str]) -> Frame {
+        let argv = words.iter().map(|w| Bytes::copy_from_slice(w.as_bytes())).collect();
+        self.engine.execute(&mut self.client, argv)
+    }
+
+    /// Runs one command given as binary words.
+    pub fn run_bytes(&mut self, words: &[&[u8]]) -> Frame {
+        let argv = words.iter().map(|w| Bytes::copy_from_slice(w)).collect();
+        self.engine.execute(&mut self.client, argv)
+    }
+}
+
+/// The stores every command test runs against.
+pub const STORES: &[&str] = &["mutex"];
+
+/// Shorthands for expected replies.
+pub fn ok() -> Frame {
+    Frame::ok()
+}
+pub fn bulk(s: &str) -> Frame {
+    Frame::bulk(s)
+}
+pub fn int(n: i64) -> Frame {
+    Frame::Integer(n)
+}
+pub fn err(s: &str) -> Frame {
+    Frame::error(s)
+}
+pub fn arr(items: Vec<Frame>) -> Frame {
+    Frame::Array(items)
+}

@@ -1,0 +1,151 @@
+//! Values stored under keys, and [`Entry`]: a value with its expiry and access time.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use bytes::Bytes;
+
+/// A string value. Redis stores strings that look like integers as integers to save
+/// memory and make INCR cheap; Tandem does the same (`OBJECT ENCODING` says `int`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RString {
+    Int(i64),
+    Raw(Bytes),
+}
+
+impl RString {
+    /// Builds a string value, choosing the integer encoding when `data` is the canonical
+    /// decimal form of an i64 (so GET returns exactly the bytes that were SET).
+    pub fn from_bytes(data: Bytes) -> RString {
+        if data.len() <= 20 {
+            if let Some(n) = crate::num::parse_i64_canonical(&data) {
+                return RString::Int(n);
+            }
+        }
+        RString::Raw(data)
+    }
+
+    /// The value's bytes (formats an integer).
+    pub fn to_bytes(&self) -> Bytes {
+        match self {
+            RString::Int(n) => Bytes::copy_from_slice(itoa::Buffer::new().format(*n).as_bytes()),
+            RString::Raw(b) => b.clone(),
+        }
+    }
+
+    /// Length in bytes, as STRLEN reports it.
+    pub fn len(&self) -> usize {
+        match self {
+            RString::Int(n) => itoa::Buffer::new().format(*n).len(),
+            RString::Raw(b) => b.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The value as an integer, if it is one (INCR and friends).
+    pub fn as_i64(&self) -> Option<i64> {
+        match self {
+            RString::Int(n) => Some(*n),
+            RString::Raw(b) => crate::num::parse_i64(b),
+        }
+    }
+
+    /// The encoding name OBJECT ENCODING reports.
+    pub fn encoding(&self) -> &'static str {
+        match self {
+            RString::Int(_) => "int",
+            RString::Raw(b) if b.len() <= EMBSTR_MAX => "embstr",
+            RString::Raw(_) => "raw",
+        }
+    }
+}
+
+/// Strings up to this length are reported as `embstr`, like Redis: Tandem keeps them in one
+/// allocation made for the value, never appended to in place.
+pub const EMBSTR_MAX: usize = 44;
+
+/// The value held by a key. Later issues add lists, hashes, sets and sorted sets.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    Str(RString),
+}
+
+impl Value {
+    /// The name TYPE reports.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Str(_) => "string",
+        }
+    }
+
+    /// The name OBJECT ENCODING reports.
+    pub fn encoding(&self) -> &'static str {
+        match self {
+            Value::Str(s) => s.encoding(),
+        }
+    }
+
+    pub fn string(data: Bytes) -> Value {
+        Value::Str(RString::from_bytes(data))
+    }
+}
+
+/// Sentinel for "no expiry" in [`Entry::expire_at`].
+pub const NO_EXPIRY: i64 = -1;
+
+/// A key's value with its absolute expiry (unix ms, [`NO_EXPIRY`] if none) and the time it
+/// was last accessed (seconds of [`crate::clock::lru_clock`]; atomic so reads under a shared
+/// lock can update it, as OBJECT IDLETIME needs).
+#[derive(Debug)]
+pub struct Entry {
+    pub value: Value,
+    pub expire_at: i64,
+    access: AtomicU32,
+}
+
+impl Entry {
+    pub fn new(value: Value) -> Entry {
+        Entry::with_expiry(value, NO_EXPIRY)
+    }
+
+    pub fn with_expiry(value: Value, expire_at: i64) -> Entry {
+        Entry { value, expire_at, access: AtomicU32::new(crate::clock::lru_clock()) }
+    }
+
+    pub fn has_expiry(&self) -> bool {
+        self.expire_at != NO_EXPIRY
+    }
+
+    /// True if the key has expired at `now` (unix ms). A key expires when its time is reached.
+    pub fn is_expired(&self, now: i64) -> bool {
+        self.expire_at != NO_EXPIRY && self.expire_at <= now
+    }
+
+    /// Records an access now (for OBJECT IDLETIME).
+    pub fn touch(&self) {
+        self.access.store(crate::clock::lru_clock(), Ordering::Relaxed);
+    }
+
+    /// Seconds since the last access.
+    pub fn idle_seconds(&self) -> u64 {
+        crate::clock::lru_clock().saturating_sub(self.access.load(Ordering::Relaxed)) as u64
+    }
+}
+
+impl Clone for Entry {
+    fn clone(&self) -> Self {
+        Entry {
+            value: self.value.clone(),
+            expire_at: self.expire_at,
+            access: AtomicU32::new(self.access.load(Ordering::Relaxed)),
+        }
+    }
+}
+
+impl PartialEq for Entry {
+    fn eq(&self, other: &Self) -> bool {
+        self.value == other.value && self.expire_at == other.expire_at
+    }
+}

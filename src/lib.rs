@@ -1,0 +1,1 @@
+//! Test harness: starts Tandem servers in-process on ephemeral ports.

@@ -19,10 +19,8 @@ pub struct TestClient {
 
 impl TestClient {
     pub fn new(store: &str) -> TestClient {
-        let engine = Arc::new(Engine::new(
-            Config::new(ConfigValues::default()),
-            crate::open_store(store, 16).expect("store"),
-        ));
+        let engine =
+            Arc::new(Engine::new(Config::new(ConfigValues::default()), crate::open_store(store, 16).expect("store")));
         TestClient::on(engine)
     }
 

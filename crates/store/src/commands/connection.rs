@@ -14,10 +14,31 @@ pub const REDIS_VERSION: &str = "7.2.0";
 pub static COMMANDS: &[CommandSpec] = &[
     CommandSpec::new("ping", -1, FAST, (0, 0, 0), Group::Connection, ping),
     CommandSpec::new("echo", 2, FAST, (0, 0, 0), Group::Connection, echo),
-    CommandSpec::new("quit", -1, ALLOW_BUSY | NOSCRIPT | LOADING | STALE | FAST | NO_AUTH, (0, 0, 0), Group::Connection, quit),
-    CommandSpec::new("hello", -1, NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY, (0, 0, 0), Group::Connection, hello),
+    CommandSpec::new(
+        "quit",
+        -1,
+        ALLOW_BUSY | NOSCRIPT | LOADING | STALE | FAST | NO_AUTH,
+        (0, 0, 0),
+        Group::Connection,
+        quit,
+    ),
+    CommandSpec::new(
+        "hello",
+        -1,
+        NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY,
+        (0, 0, 0),
+        Group::Connection,
+        hello,
+    ),
     CommandSpec::new("select", 2, LOADING | STALE | FAST, (0, 0, 0), Group::Connection, select),
-    CommandSpec::new("reset", 1, NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY, (0, 0, 0), Group::Connection, reset),
+    CommandSpec::new(
+        "reset",
+        1,
+        NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY,
+        (0, 0, 0),
+        Group::Connection,
+        reset,
+    ),
     CommandSpec::new("client", -2, 0, (0, 0, 0), Group::Connection, container).with_subcommands(CLIENT),
 ];
 
@@ -89,10 +110,7 @@ fn hello(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
             validate_client_name(&n)?;
             name = Some(n);
         } else {
-            return Err(Frame::error(format!(
-                "ERR Syntax error in HELLO option '{}'",
-                error::sanitize(&opt, 128)
-            )));
+            return Err(Frame::error(format!("ERR Syntax error in HELLO option '{}'", error::sanitize(&opt, 128))));
         }
     }
     if let Some(p) = proto {
@@ -293,10 +311,7 @@ fn client_kill(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
             type_normal = &t[..] == b"normal";
         } else if opt.eq_ignore_ascii_case(b"USER") {
             if &val[..] != b"default" {
-                return Err(Frame::error(format!(
-                    "ERR No such user '{}'",
-                    error::sanitize(&val, 128)
-                )));
+                return Err(Frame::error(format!("ERR No such user '{}'", error::sanitize(&val, 128))));
             }
         } else if opt.eq_ignore_ascii_case(b"SKIPME") {
             if val.eq_ignore_ascii_case(b"yes") {

@@ -1,1 +1,336 @@
-//! server-threaded
+//! `--mode=threaded`: one named thread per client connection doing blocking reads and
+//! writes, all sharing the store through the [`store::Store`] trait.
+//!
+//! Request path: the client's thread blocks in `read`, appends the bytes to its
+//! [`Session`], runs every complete request through `Engine::execute` (which takes the
+//! store's locks or lock-free paths per command), and writes the whole batch of replies
+//! with one `write_all`. Acceptor threads (one per listening address) register clients and
+//! spawn their threads; a cron thread runs the active expire cycle.
+//!
+//! Architecture invariant: no command semantics here, and no thread ever writes into
+//! another client's socket — a connection's bytes are only written by its own thread.
+
+use std::io::{self, ErrorKind, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
+use std::os::fd::AsRawFd;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use parking_lot::{Condvar, Mutex};
+use store::client::{ClientCloser, RegisterError};
+use store::engine::Stats;
+use store::session::{CloseReason, Flow, Session};
+use store::Engine;
+use tracing::{debug, info, warn};
+
+/// Stack size of a client thread: commands are not deeply recursive, and 10,000 clients
+/// must fit in memory.
+const CLIENT_STACK: usize = 256 * 1024;
+/// How long shutdown waits for client threads to write their replies in flight.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
+
+/// A bound, not yet running, threaded server.
+pub struct Server {
+    engine: Arc<Engine>,
+    listeners: Vec<TcpListener>,
+    shared: Arc<Shared>,
+}
+
+/// What the acceptors, client threads and handles share.
+struct Shared {
+    engine: Arc<Engine>,
+    /// Live client connections (a clone of each socket, to shut it down) by client id.
+    conns: Mutex<Vec<(u64, TcpStream)>>,
+    /// Signalled when the server is asked to stop.
+    stop: (Mutex<bool>, Condvar),
+    addrs: Vec<SocketAddr>,
+}
+
+/// Stops a running [`Server`] from any thread.
+#[derive(Clone)]
+pub struct ServerHandle {
+    shared: Arc<Shared>,
+}
+
+impl ServerHandle {
+    /// Asks the server to stop: acceptors stop, clients finish the replies in flight.
+    pub fn shutdown(&self) {
+        self.shared.engine.shutdown.store(true, Ordering::SeqCst);
+        let (lock, cv) = &self.shared.stop;
+        *lock.lock() = true;
+        cv.notify_all();
+        // Wake blocked accept() calls.
+        for addr in &self.shared.addrs {
+            let _ = TcpStream::connect_timeout(addr, Duration::from_millis(200));
+        }
+    }
+}
+
+impl Server {
+    /// Binds every address of the configured `bind` list on the configured `port`.
+    pub fn bind(engine: Arc<Engine>) -> io::Result<Server> {
+        let (bind, port) = engine.config.read(|c| (c.bind.clone(), c.port));
+        let mut listeners = Vec::new();
+        for host in &bind {
+            for addr in (host.as_str(), port).to_socket_addrs()? {
+                listeners.push(TcpListener::bind(addr)?);
+            }
+        }
+        Server::from_listeners(engine, listeners)
+    }
+
+    /// Serves on an already bound listener.
+    pub fn from_listener(engine: Arc<Engine>, listener: TcpListener) -> io::Result<Server> {
+        Server::from_listeners(engine, vec![listener])
+    }
+
+    fn from_listeners(engine: Arc<Engine>, listeners: Vec<TcpListener>) -> io::Result<Server> {
+        if listeners.is_empty() {
+            return Err(io::Error::new(ErrorKind::InvalidInput, "no address to listen on"));
+        }
+        let addrs = listeners.iter().map(|l| l.local_addr()).collect::<io::Result<Vec<_>>>()?;
+        engine.port.store(addrs[0].port(), Ordering::Relaxed);
+        let shared = Arc::new(Shared {
+            engine: engine.clone(),
+            conns: Mutex::new(Vec::new()),
+            stop: (Mutex::new(false), Condvar::new()),
+            addrs,
+        });
+        Ok(Server { engine, listeners, shared })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.shared.addrs[0]
+    }
+
+    pub fn handle(&self) -> ServerHandle {
+        ServerHandle { shared: self.shared.clone() }
+    }
+
+    /// Serves until [`ServerHandle::shutdown`], then waits (bounded) for client threads.
+    pub fn run(self) -> io::Result<()> {
+        let mut acceptors = Vec::new();
+        for listener in self.listeners {
+            let shared = self.shared.clone();
+            acceptors.push(
+                std::thread::Builder::new().name("acceptor".into()).spawn(move || accept_loop(listener, shared))?,
+            );
+        }
+        let cron = {
+            let shared = self.shared.clone();
+            std::thread::Builder::new().name("cron".into()).spawn(move || cron_loop(shared))?
+        };
+        {
+            let (lock, cv) = &self.shared.stop;
+            let mut stopped = lock.lock();
+            while !*stopped {
+                cv.wait(&mut stopped);
+            }
+        }
+        let mut clients = Vec::new();
+        for a in acceptors {
+            if let Ok(threads) = a.join() {
+                clients.extend(threads);
+            }
+        }
+        let _ = cron.join();
+        // Stop reading from every client; each thread writes what it owes, then exits.
+        for (_, s) in self.shared.conns.lock().iter() {
+            let _ = s.shutdown(Shutdown::Read);
+        }
+        let deadline = Instant::now() + SHUTDOWN_GRACE;
+        for t in clients {
+            while !t.is_finished() && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            if t.is_finished() {
+                let _ = t.join();
+            }
+        }
+        for (_, s) in self.shared.conns.lock().drain(..) {
+            let _ = s.shutdown(Shutdown::Both);
+        }
+        info!(mode = "threaded", "server stopped");
+        drop(self.engine);
+        Ok(())
+    }
+}
+
+fn accept_loop(listener: TcpListener, shared: Arc<Shared>) -> Vec<JoinHandle<()>> {
+    let engine = &shared.engine;
+    let mut threads: Vec<JoinHandle<()>> = Vec::new();
+    loop {
+        let accepted = listener.accept();
+        if engine.shutdown.load(Ordering::SeqCst) {
+            break;
+        }
+        let (stream, addr) = match accepted {
+            Ok(s) => s,
+            Err(e) => {
+                // EMFILE and friends: don't die, don't spin.
+                warn!(error = %e, "accept failed");
+                std::thread::sleep(Duration::from_millis(10));
+                continue;
+            }
+        };
+        threads.retain(|t| !t.is_finished());
+        Stats::add(&engine.stats.connections_received, 1);
+        if let Some(t) = start_client(&shared, stream, addr) {
+            threads.push(t);
+        }
+    }
+    threads
+}
+
+/// Registers the client and spawns its thread; refuses it with Redis's error if
+/// `maxclients` is reached or no thread can be started.
+fn start_client(shared: &Arc<Shared>, mut stream: TcpStream, addr: SocketAddr) -> Option<JoinHandle<()>> {
+    let engine = &shared.engine;
+    let _ = stream.set_nodelay(true);
+    let laddr = stream.local_addr().unwrap_or(addr);
+    let maxclients = engine.config.read(|c| c.maxclients);
+    let client = match engine.clients.register(addr, laddr, stream.as_raw_fd() as i64, maxclients) {
+        Ok(c) => c,
+        Err(RegisterError::MaxClients) => {
+            refuse(engine, &mut stream);
+            return None;
+        }
+    };
+    let id = client.id;
+    let Ok(clone) = stream.try_clone() else {
+        engine.clients.unregister(id);
+        refuse(engine, &mut stream);
+        return None;
+    };
+    if let Ok(killer) = stream.try_clone() {
+        client.info.set_closer(Box::new(SocketCloser(killer)));
+    }
+    shared.conns.lock().push((id, clone));
+    let max_bulk = engine.config.read(|c| c.proto_max_bulk_len) as usize;
+    let session = Session::new(client, max_bulk);
+    let thread_shared = shared.clone();
+    let spawned = std::thread::Builder::new()
+        .name(format!("client-{id}"))
+        .stack_size(CLIENT_STACK)
+        .spawn(move || serve_client(&thread_shared, stream, session));
+    match spawned {
+        Ok(t) => Some(t),
+        Err(e) => {
+            warn!(error = %e, client = id, "could not start a client thread");
+            engine.clients.unregister(id);
+            let mut conns = shared.conns.lock();
+            if let Some(pos) = conns.iter().position(|(i, _)| *i == id) {
+                let (_, mut s) = conns.swap_remove(pos);
+                refuse(engine, &mut s);
+            }
+            None
+        }
+    }
+}
+
+fn refuse(engine: &Engine, stream: &mut TcpStream) {
+    Stats::add(&engine.stats.rejected_connections, 1);
+    let _ = stream.write_all(RegisterError::MAX_CLIENTS_REPLY);
+    let _ = stream.shutdown(Shutdown::Both);
+}
+
+/// CLIENT KILL for a threaded client: shutting the socket down wakes its blocked read.
+struct SocketCloser(TcpStream);
+
+impl ClientCloser for SocketCloser {
+    fn close(&self) {
+        let _ = self.0.shutdown(Shutdown::Both);
+    }
+}
+
+fn serve_client(shared: &Shared, mut stream: TcpStream, mut session: Session) {
+    let engine = &*shared.engine;
+    let id = session.client.id;
+    let reason = client_loop(engine, &mut stream, &mut session);
+    debug!(client = id, addr = %session.client.info.addr, reason = ?reason, "client closed");
+    let _ = stream.shutdown(Shutdown::Both);
+    shared.conns.lock().retain(|(i, _)| *i != id);
+    engine.clients.unregister(id);
+}
+
+/// Reads, executes and writes until the connection ends; returns why.
+fn client_loop(engine: &Engine, stream: &mut TcpStream, session: &mut Session) -> Option<CloseReason> {
+    let mut read_timeout: Option<Duration> = None;
+    loop {
+        let timeout = engine.config.read(|c| c.timeout);
+        let wanted = (timeout > 0).then(|| Duration::from_secs(timeout));
+        if wanted != read_timeout {
+            let _ = stream.set_read_timeout(wanted);
+            read_timeout = wanted;
+        }
+        session.reserve_read();
+        let n = match read_into(stream, session) {
+            Ok(0) => return None,
+            Ok(n) => n,
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                if session.client.info.idle_ms() >= (timeout * 1000) as i64 {
+                    return None;
+                }
+                continue;
+            }
+            Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+            Err(_) => return None,
+        };
+        Stats::add(&engine.stats.net_input_bytes, n as u64);
+        session.client.info.touch();
+        let flow = session.process(engine);
+        if session.output_over_limit(engine.config.read(|c| c.output_limit_normal)) {
+            Stats::add(&engine.stats.client_output_buffer_limit_disconnections, 1);
+            return Some(CloseReason::OutputBufferLimit);
+        }
+        session.publish_sizes();
+        if !session.reply.is_empty() {
+            if stream.write_all(&session.reply).is_err() {
+                return None;
+            }
+            Stats::add(&engine.stats.net_output_bytes, session.reply.len() as u64);
+            session.reply.clear();
+            if session.reply.capacity() > 4 * 1024 * 1024 {
+                session.reply.shrink_to(64 * 1024);
+            }
+        }
+        if let Flow::Close(reason) = flow {
+            return Some(reason);
+        }
+        if session.client.info.killed() {
+            return Some(CloseReason::Killed);
+        }
+    }
+}
+
+/// Reads once into the session's query buffer.
+fn read_into(stream: &mut TcpStream, session: &mut Session) -> io::Result<usize> {
+    let q = &mut session.query;
+    let start = q.len();
+    let room = q.capacity() - start;
+    q.resize(start + room, 0);
+    let r = stream.read(&mut q[start..]);
+    let n = *r.as_ref().unwrap_or(&0);
+    q.truncate(start + n);
+    r
+}
+
+fn cron_loop(shared: Arc<Shared>) {
+    let engine = &shared.engine;
+    let (lock, cv) = &shared.stop;
+    loop {
+        {
+            let mut stopped = lock.lock();
+            if *stopped {
+                return;
+            }
+            cv.wait_for(&mut stopped, engine.cron_interval());
+            if *stopped {
+                return;
+            }
+        }
+        engine.active_expire_cycle(engine.expire_budget());
+    }
+}

@@ -16,6 +16,7 @@ pub mod error;
 pub mod glob;
 pub mod keyspace;
 pub mod num;
+pub mod session;
 pub mod store;
 pub mod testing;
 pub mod value;
@@ -24,12 +25,16 @@ pub use client::{ClientRegistry, ClientState};
 pub use config::{Config, ConfigValues, Mode};
 pub use engine::Engine;
 pub use keyspace::{KeyView, Scope, Store};
-pub use store::MutexStore;
+pub use store::{LockFreeStore, MutexStore};
 
-/// Builds the store named by `--store` (`mutex`; `lockfree` arrives with its issue).
+/// The store implementations `--store` accepts.
+pub const STORE_NAMES: &[&str] = &["mutex", "lockfree"];
+
+/// Builds the store named by `--store`.
 pub fn open_store(name: &str, databases: usize) -> Result<Box<dyn Store>, String> {
     match name {
         "mutex" => Ok(Box::new(MutexStore::new(databases))),
+        "lockfree" => Ok(Box::new(LockFreeStore::new(databases))),
         other => Err(format!("unknown store '{other}' (expected mutex or lockfree)")),
     }
 }

@@ -46,7 +46,7 @@ impl TestClient {
 }
 
 /// The stores every command test runs against.
-pub const STORES: &[&str] = &["mutex"];
+pub const STORES: &[&str] = crate::STORE_NAMES;
 
 /// Shorthands for expected replies.
 pub fn ok() -> Frame {

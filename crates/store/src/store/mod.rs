@@ -1,8 +1,10 @@
 //! Store implementations behind [`crate::keyspace::Store`].
 
+pub mod lockfree;
 pub mod mutex;
 mod shard;
 
+pub use lockfree::LockFreeStore;
 pub use mutex::MutexStore;
 
 /// Number of shards per database. A power of two; enough that threads working on

@@ -1,0 +1,555 @@
+//! `--store=lockfree`: each database is a lock-free skip list (`crossbeam_skiplist::SkipMap`)
+//! whose values are immutable `Arc<Entry>` snapshots.
+//!
+//! What is lock-free, and where a lock remains:
+//! - **Reads of single or several keys** take no lock. They load each key's current
+//!   snapshot and validate against a sequence counter (a seqlock) bumped by multi-key
+//!   writers, re-running when one ran concurrently, so a read never sees a multi-key write
+//!   (MSET, RENAME, EXEC) half-applied. While such a writer is active they wait for it.
+//! - **Single-key writes** are copy-on-write plus compare-and-swap: the command runs on a
+//!   private copy and the new snapshot replaces the old one only if the key still holds the
+//!   snapshot it started from; otherwise the command re-runs. They also hold the shared side
+//!   of a gate (`parking_lot::RwLock<()>`, one atomic add) so that multi-key writers can
+//!   exclude them — that gate is the lock that remains on the write path.
+//! - **Multi-key writes, whole-database operations and `Scope::All`** (MSET, RENAME,
+//!   FLUSHDB, SWAPDB, EXEC) take the gate exclusively and bump the sequence counter, so
+//!   they are atomic against both writers and readers. Whole-database reads (KEYS, SCAN,
+//!   DBSIZE) take the gate's shared side.
+//!
+//! Keys are ordered by (64-bit hash, bytes), so a SCAN cursor is simply the hash of the
+//! next key to visit: every key present for the whole iteration is visited, whatever is
+//! inserted or deleted meanwhile. A random key is the first key at or after a random hash.
+
+use std::borrow::Borrow;
+use std::cmp::Ordering as CmpOrdering;
+use std::ops::Bound;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use bytes::Bytes;
+use crossbeam_skiplist::SkipMap;
+use parking_lot::RwLock;
+
+use crate::clock::now_ms;
+use crate::keyspace::{KeyView, Scope, Store};
+use crate::value::{Entry, Value, NO_EXPIRY};
+
+/// A key with its hash, ordered by (hash, bytes).
+#[derive(Clone, Debug)]
+struct HKey {
+    hash: u64,
+    key: Bytes,
+}
+
+/// What lookups compare with: an owned [`HKey`] or a borrowed probe.
+trait KeyParts {
+    fn parts(&self) -> (u64, &[u8]);
+}
+
+impl KeyParts for HKey {
+    fn parts(&self) -> (u64, &[u8]) {
+        (self.hash, &self.key)
+    }
+}
+
+struct Probe<'a>(u64, &'a [u8]);
+
+impl KeyParts for Probe<'_> {
+    fn parts(&self) -> (u64, &[u8]) {
+        (self.0, self.1)
+    }
+}
+
+impl<'a> Borrow<dyn KeyParts + 'a> for HKey {
+    fn borrow(&self) -> &(dyn KeyParts + 'a) {
+        self
+    }
+}
+
+impl PartialEq for dyn KeyParts + '_ {
+    fn eq(&self, other: &Self) -> bool {
+        self.parts() == other.parts()
+    }
+}
+impl Eq for dyn KeyParts + '_ {}
+impl PartialOrd for dyn KeyParts + '_ {
+    fn partial_cmp(&self, other: &Self) -> Option<CmpOrdering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for dyn KeyParts + '_ {
+    fn cmp(&self, other: &Self) -> CmpOrdering {
+        self.parts().cmp(&other.parts())
+    }
+}
+impl PartialEq for HKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.parts() == other.parts()
+    }
+}
+impl Eq for HKey {}
+impl PartialOrd for HKey {
+    fn partial_cmp(&self, other: &Self) -> Option<CmpOrdering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for HKey {
+    fn cmp(&self, other: &Self) -> CmpOrdering {
+        self.parts().cmp(&other.parts())
+    }
+}
+
+/// The key's position in the order; never 0, so cursor 0 can mean "start".
+fn key_hash(key: &[u8]) -> u64 {
+    static STATE: ahash::RandomState = ahash::RandomState::with_seeds(0x6c6f, 0x636b, 0x6672, 0x6565);
+    STATE.hash_one(key).max(1)
+}
+
+#[derive(Default)]
+struct Db {
+    map: SkipMap<HKey, Arc<Entry>>,
+    /// Keys that may have an expiry (a superset: the sampler drops stale ones).
+    expires: SkipMap<HKey, ()>,
+}
+
+impl Db {
+    fn load(&self, key: &[u8]) -> Option<Arc<Entry>> {
+        let probe = Probe(key_hash(key), key);
+        self.map.get(&probe as &dyn KeyParts).map(|e| e.value().clone())
+    }
+
+    /// The first entry at or after `hash`.
+    fn at_or_after(&self, hash: u64) -> Option<crossbeam_skiplist::map::Entry<'_, HKey, Arc<Entry>>> {
+        let probe = Probe(hash, &[]);
+        self.map.lower_bound(Bound::Included(&probe as &dyn KeyParts))
+    }
+}
+
+pub struct LockFreeStore {
+    dbs: Box<[Db]>,
+    /// Logical database → physical slot in `dbs` (SWAPDB swaps two of these).
+    db_index: Box<[AtomicUsize]>,
+    /// Shared by single-key writers, exclusive for multi-key writers.
+    gate: RwLock<()>,
+    /// Odd while a multi-key writer is applying changes.
+    seq: AtomicU64,
+    expired: AtomicU64,
+}
+
+impl LockFreeStore {
+    pub fn new(databases: usize) -> LockFreeStore {
+        LockFreeStore {
+            dbs: (0..databases).map(|_| Db::default()).collect(),
+            db_index: (0..databases).map(AtomicUsize::new).collect(),
+            gate: RwLock::new(()),
+            seq: AtomicU64::new(0),
+            expired: AtomicU64::new(0),
+        }
+    }
+
+    fn db(&self, db: usize) -> &Db {
+        &self.dbs[self.db_index[db].load(Ordering::Acquire)]
+    }
+
+    /// Runs a read-only closure under seqlock validation, re-running it when a multi-key
+    /// writer was active meanwhile.
+    fn read_validated(&self, scope_write: bool, f: &mut dyn FnMut(&mut dyn KeyView)) {
+        let mut spins = 0u32;
+        loop {
+            let before = self.seq.load(Ordering::Acquire);
+            if before & 1 == 1 {
+                backoff(&mut spins);
+                continue;
+            }
+            let mut view = LockFreeView::new(self, Mode::Read);
+            debug_assert!(!scope_write);
+            f(&mut view);
+            std::sync::atomic::fence(Ordering::Acquire);
+            if self.seq.load(Ordering::Acquire) == before {
+                return;
+            }
+            backoff(&mut spins);
+        }
+    }
+}
+
+fn backoff(spins: &mut u32) {
+    *spins += 1;
+    if *spins < 64 {
+        std::hint::spin_loop();
+    } else {
+        std::thread::yield_now();
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// No gate: validated by the caller's seqlock loop. Nothing may be written.
+    Read,
+    /// Shared gate: one key, committed by compare-and-swap.
+    SingleWrite,
+    /// Shared gate, whole-database reads (KEYS, SCAN, DBSIZE).
+    SharedDb,
+    /// Exclusive gate: anything, committed directly.
+    Exclusive,
+}
+
+/// A key's state inside a view: the snapshot it started from and, once written, its new
+/// state (`Some(None)` = deleted).
+struct Slot {
+    db: usize,
+    key: Bytes,
+    orig: Option<Arc<Entry>>,
+    new: Option<Option<Entry>>,
+}
+
+impl Slot {
+    fn current(&self) -> Option<&Entry> {
+        match &self.new {
+            Some(n) => n.as_ref(),
+            None => self.orig.as_deref(),
+        }
+    }
+}
+
+struct LockFreeView<'a> {
+    store: &'a LockFreeStore,
+    mode: Mode,
+    now: i64,
+    slots: Vec<Slot>,
+    expired: u64,
+}
+
+impl<'a> LockFreeView<'a> {
+    fn new(store: &'a LockFreeStore, mode: Mode) -> Self {
+        LockFreeView { store, mode, now: now_ms(), slots: Vec::new(), expired: 0 }
+    }
+
+    fn writable(&self) -> bool {
+        matches!(self.mode, Mode::SingleWrite | Mode::Exclusive)
+    }
+
+    /// The slot of `key`, loading its snapshot on first use; lazily expires it when writable.
+    fn slot(&mut self, db: usize, key: &[u8]) -> &mut Slot {
+        let pos = match self.slots.iter().position(|s| s.db == db && s.key[..] == *key) {
+            Some(p) => p,
+            None => {
+                let orig = self.store.db(db).load(key);
+                let mut slot = Slot { db, key: Bytes::copy_from_slice(key), orig, new: None };
+                if self.writable() && slot.orig.as_ref().is_some_and(|e| e.is_expired(self.now)) {
+                    slot.new = Some(None);
+                    self.expired += 1;
+                }
+                self.slots.push(slot);
+                self.slots.len() - 1
+            }
+        };
+        &mut self.slots[pos]
+    }
+
+    fn require_write(&self) {
+        assert!(self.writable(), "write through a read-only view: the command's flags are wrong");
+    }
+
+    fn require_db_scope(&self) {
+        assert!(
+            matches!(self.mode, Mode::SharedDb | Mode::Exclusive),
+            "whole-database operation outside Scope::Db/All"
+        );
+    }
+
+    /// Applies every changed slot directly (exclusive gate held: no concurrent writers).
+    fn commit_exclusive(&mut self) {
+        for slot in self.slots.drain(..) {
+            if let Some(new) = slot.new {
+                apply(self.store.db(slot.db), slot.key, new);
+            }
+        }
+    }
+
+    /// Commits the single changed slot by compare-and-swap. False on conflict.
+    fn commit_cas(&mut self) -> bool {
+        debug_assert!(self.slots.len() <= 1);
+        let Some(slot) = self.slots.pop() else { return true };
+        let Some(new) = slot.new else { return true };
+        let db = self.store.db(slot.db);
+        let hkey = HKey { hash: key_hash(&slot.key), key: slot.key };
+        match new {
+            Some(entry) => {
+                let has_expiry = entry.has_expiry();
+                let arc = Arc::new(entry);
+                let orig = slot.orig.clone();
+                let placed = db.map.compare_insert(hkey.clone(), arc.clone(), |cur| {
+                    orig.as_ref().is_some_and(|o| Arc::ptr_eq(o, cur))
+                });
+                if !Arc::ptr_eq(placed.value(), &arc) {
+                    return false;
+                }
+                if has_expiry {
+                    db.expires.insert(hkey, ());
+                }
+                true
+            }
+            None => match (&slot.orig, db.map.get(&hkey as &dyn KeyParts)) {
+                (None, None) => true,
+                (Some(o), Some(cur)) if Arc::ptr_eq(o, cur.value()) => cur.remove(),
+                _ => false,
+            },
+        }
+    }
+}
+
+/// Writes `new` at `key` unconditionally.
+fn apply(db: &Db, key: Bytes, new: Option<Entry>) {
+    let hkey = HKey { hash: key_hash(&key), key };
+    match new {
+        Some(entry) => {
+            let has_expiry = entry.has_expiry();
+            db.map.insert(hkey.clone(), Arc::new(entry));
+            if has_expiry {
+                db.expires.insert(hkey, ());
+            }
+        }
+        None => {
+            db.map.remove(&hkey as &dyn KeyParts);
+        }
+    }
+}
+
+impl KeyView for LockFreeView<'_> {
+    fn now(&self) -> i64 {
+        self.now
+    }
+
+    fn get(&mut self, db: usize, key: &[u8]) -> Option<&Entry> {
+        let now = self.now;
+        let e = self.slot(db, key).current()?;
+        if e.is_expired(now) {
+            return None;
+        }
+        e.touch();
+        Some(e)
+    }
+
+    fn get_mut(&mut self, db: usize, key: &[u8]) -> Option<&mut Value> {
+        self.require_write();
+        let now = self.now;
+        let slot = self.slot(db, key);
+        if slot.new.is_none() {
+            let copy = slot.orig.as_deref().filter(|e| !e.is_expired(now)).cloned();
+            slot.new = Some(copy);
+        }
+        match &mut slot.new {
+            Some(Some(e)) => Some(&mut e.value),
+            _ => None,
+        }
+    }
+
+    fn insert(&mut self, db: usize, key: Bytes, entry: Entry) -> Option<Entry> {
+        self.require_write();
+        let now = self.now;
+        let slot = self.slot(db, &key);
+        let old = slot.current().filter(|e| !e.is_expired(now)).cloned();
+        slot.new = Some(Some(entry));
+        old
+    }
+
+    fn remove(&mut self, db: usize, key: &[u8]) -> Option<Entry> {
+        self.require_write();
+        let now = self.now;
+        let slot = self.slot(db, key);
+        let old = slot.current().filter(|e| !e.is_expired(now)).cloned();
+        if old.is_some() {
+            slot.new = Some(None);
+        }
+        old
+    }
+
+    fn set_expiry(&mut self, db: usize, key: &[u8], at: i64) -> bool {
+        self.require_write();
+        let now = self.now;
+        let slot = self.slot(db, key);
+        if slot.new.is_none() {
+            slot.new = Some(slot.orig.as_deref().filter(|e| !e.is_expired(now)).cloned());
+        }
+        match &mut slot.new {
+            Some(Some(e)) => {
+                e.expire_at = at;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    fn len(&mut self, db: usize) -> usize {
+        self.require_db_scope();
+        self.commit_pending();
+        self.store.db(db).map.len()
+    }
+
+    fn expires_len(&mut self, db: usize) -> usize {
+        self.require_db_scope();
+        self.commit_pending();
+        let d = self.store.db(db);
+        d.map.iter().filter(|e| e.value().expire_at != NO_EXPIRY).count()
+    }
+
+    fn scan(&mut self, db: usize, cursor: u64, count: usize, visit: &mut dyn FnMut(&Bytes, &Entry)) -> u64 {
+        self.require_db_scope();
+        self.commit_pending();
+        let d = self.store.db(db);
+        let mut next = d.at_or_after(cursor);
+        let mut n = 0;
+        while let Some(e) = next {
+            if n == count.max(1) {
+                return e.key().hash;
+            }
+            visit(&e.key().key, e.value());
+            n += 1;
+            next = e.next();
+        }
+        0
+    }
+
+    fn for_each(&mut self, db: usize, visit: &mut dyn FnMut(&Bytes, &Entry)) {
+        self.require_db_scope();
+        self.commit_pending();
+        for e in self.store.db(db).map.iter() {
+            visit(&e.key().key, e.value());
+        }
+    }
+
+    fn random_key(&mut self, db: usize) -> Option<Bytes> {
+        self.require_db_scope();
+        self.commit_pending();
+        let d = self.store.db(db);
+        let e = d.at_or_after(rand::random::<u64>().max(1)).or_else(|| d.map.front())?;
+        Some(e.key().key.clone())
+    }
+
+    fn clear(&mut self, db: usize) -> usize {
+        assert!(self.mode == Mode::Exclusive, "clear needs an exclusive scope");
+        self.slots.retain(|s| s.db != db);
+        self.commit_exclusive();
+        let d = self.store.db(db);
+        let n = d.map.len();
+        d.map.clear();
+        d.expires.clear();
+        n
+    }
+
+    fn swap(&mut self, a: usize, b: usize) {
+        assert!(self.mode == Mode::Exclusive, "swap needs Scope::All");
+        self.commit_exclusive();
+        let ia = self.store.db_index[a].load(Ordering::Acquire);
+        let ib = self.store.db_index[b].load(Ordering::Acquire);
+        self.store.db_index[a].store(ib, Ordering::Release);
+        self.store.db_index[b].store(ia, Ordering::Release);
+    }
+
+    fn databases(&self) -> usize {
+        self.store.dbs.len()
+    }
+}
+
+impl LockFreeView<'_> {
+    /// In an exclusive view, applies buffered writes before a whole-database operation reads the maps.
+    fn commit_pending(&mut self) {
+        if self.mode == Mode::Exclusive {
+            self.commit_exclusive();
+        }
+    }
+}
+
+impl Store for LockFreeStore {
+    fn name(&self) -> &'static str {
+        "lockfree"
+    }
+
+    fn databases(&self) -> usize {
+        self.dbs.len()
+    }
+
+    fn view(&self, scope: Scope<'_>, f: &mut dyn FnMut(&mut dyn KeyView)) {
+        let exclusive = match scope {
+            Scope::Keys { write: false, .. } => {
+                self.read_validated(false, f);
+                return;
+            }
+            Scope::Keys { keys, write: true } => keys.iter().any(|k| *k != keys[0]),
+            Scope::Db { write, .. } => write,
+            Scope::All => true,
+        };
+        if exclusive {
+            let _gate = self.gate.write();
+            self.seq.fetch_add(1, Ordering::AcqRel);
+            let mut view = LockFreeView::new(self, Mode::Exclusive);
+            f(&mut view);
+            view.commit_exclusive();
+            self.seq.fetch_add(1, Ordering::AcqRel);
+            self.expired.fetch_add(view.expired, Ordering::Relaxed);
+            return;
+        }
+        if let Scope::Db { .. } = scope {
+            let _gate = self.gate.read();
+            let mut view = LockFreeView::new(self, Mode::SharedDb);
+            f(&mut view);
+            return;
+        }
+        // One key, written: copy-on-write and compare-and-swap, re-running on conflict.
+        let _gate = self.gate.read();
+        let mut spins = 0;
+        loop {
+            let mut view = LockFreeView::new(self, Mode::SingleWrite);
+            f(&mut view);
+            let expired = view.expired;
+            if view.commit_cas() {
+                self.expired.fetch_add(expired, Ordering::Relaxed);
+                return;
+            }
+            backoff(&mut spins);
+        }
+    }
+
+    fn expire_slots(&self) -> usize {
+        1
+    }
+
+    fn expire_sample(&self, db: usize, _slot: usize, count: usize, now: i64, expired: &mut Vec<Bytes>) -> usize {
+        let _gate = self.gate.read();
+        let d = self.db(db);
+        let mut sampled = 0;
+        for _ in 0..count {
+            let probe = Probe(rand::random::<u64>().max(1), &[]);
+            let Some(idx) =
+                d.expires.lower_bound(Bound::Included(&probe as &dyn KeyParts)).or_else(|| d.expires.front())
+            else {
+                break;
+            };
+            sampled += 1;
+            let hkey = idx.key();
+            match d.map.get(hkey as &dyn KeyParts) {
+                Some(e) if e.value().is_expired(now) => {
+                    if e.remove() {
+                        self.expired.fetch_add(1, Ordering::Relaxed);
+                        expired.push(hkey.key.clone());
+                    }
+                    idx.remove();
+                }
+                Some(e) if e.value().has_expiry() => {}
+                _ => {
+                    // Stale index entry; re-add if a writer gave the key an expiry meanwhile.
+                    idx.remove();
+                    if d.map.get(hkey as &dyn KeyParts).is_some_and(|e| e.value().has_expiry()) {
+                        d.expires.insert(hkey.clone(), ());
+                    }
+                }
+            }
+        }
+        sampled
+    }
+
+    fn expired_count(&self) -> u64 {
+        self.expired.load(Ordering::Relaxed)
+    }
+}

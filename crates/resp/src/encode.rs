@@ -9,8 +9,6 @@
 //! big number becomes a bulk string, a boolean an integer, a map a flat array,
 //! a set or a push an array, and an attribute disappears leaving its value.
 
-use std::fmt::Write as _;
-
 use crate::{Frame, Protocol};
 
 /// Appends `frame` to `out` in `proto`.
@@ -98,10 +96,7 @@ pub fn format_double(d: f64, out: &mut Vec<u8>) {
 /// `<prefix><text>\r\n` for the line types (`+`, `-`, `,`, `(`).
 #[inline]
 fn line(out: &mut Vec<u8>, prefix: u8, text: &[u8]) {
-    debug_assert!(
-        !text.iter().any(|&b| b == b'\r' || b == b'\n'),
-        "a RESP line must not contain CR or LF"
-    );
+    debug_assert!(!text.iter().any(|&b| b == b'\r' || b == b'\n'), "a RESP line must not contain CR or LF");
     out.reserve(text.len() + 3);
     out.push(prefix);
     out.extend_from_slice(text);
@@ -146,9 +141,12 @@ fn pairs_body(out: &mut Vec<u8>, pairs: &[(Frame, Frame)], proto: Protocol) {
     }
 }
 
-/// Room for any formatted double: both `format_double` and `{:e}` need at most
-/// 24 bytes (`-1.2345678901234567e-308`).
-const DOUBLE_BUF_LEN: usize = 32;
+/// Room for any formatted double (at most 24 bytes, `-1.2345678901234567e-308`)
+/// plus the slack that lets digits be copied in fixed 24-byte blocks.
+const DOUBLE_BUF_LEN: usize = 64;
+/// Digit copies move this many bytes whatever the real count, so the compiler
+/// emits a few plain moves instead of a `memcpy` call per piece.
+const DIGIT_BLOCK: usize = 24;
 
 /// A stack buffer a double is formatted into, so encoding one allocates nothing.
 struct DoubleBuf {
@@ -158,10 +156,7 @@ struct DoubleBuf {
 
 impl DoubleBuf {
     fn new() -> Self {
-        DoubleBuf {
-            buf: [0; DOUBLE_BUF_LEN],
-            len: 0,
-        }
+        DoubleBuf { buf: [0; DOUBLE_BUF_LEN], len: 0 }
     }
 
     fn push(&mut self, b: u8) {
@@ -169,9 +164,11 @@ impl DoubleBuf {
         self.len += 1;
     }
 
-    fn extend(&mut self, bytes: &[u8]) {
-        self.buf[self.len..self.len + bytes.len()].copy_from_slice(bytes);
-        self.len += bytes.len();
+    /// Appends `count` bytes of `src` starting at `from` (by copying a whole block).
+    fn block(&mut self, src: &[u8; 2 * DIGIT_BLOCK], from: usize, count: usize) {
+        debug_assert!(count <= DIGIT_BLOCK && from <= DIGIT_BLOCK);
+        self.buf[self.len..self.len + DIGIT_BLOCK].copy_from_slice(&src[from..from + DIGIT_BLOCK]);
+        self.len += count;
     }
 
     fn format(&mut self, d: f64) -> &[u8] {
@@ -188,9 +185,13 @@ impl DoubleBuf {
         // Redis's double2ll: within ±2^62 every integral double converts to i64
         // exactly, and the integer printer is both faster and prettier.
         const INT_LIMIT: f64 = 4_611_686_018_427_387_904.0; // 2^62
-        if (-INT_LIMIT..=INT_LIMIT).contains(&d) && d.trunc() == d {
+                                                            // (`as` truncates; a value in range converts back exactly iff it was integral.)
+        let int = d as i64;
+        if (-INT_LIMIT..=INT_LIMIT).contains(&d) && int as f64 == d {
             let mut ibuf = itoa::Buffer::new();
-            self.extend(ibuf.format(d as i64).as_bytes());
+            let text = ibuf.format(int).as_bytes();
+            self.buf[..text.len()].copy_from_slice(text);
+            self.len = text.len();
             return &self.buf[..self.len];
         }
         self.shortest(d);
@@ -199,35 +200,56 @@ impl DoubleBuf {
 
     /// Shortest round-trip digits, laid out by fpconv's `emit_digits` rules.
     fn shortest(&mut self, d: f64) {
-        // `{:e}` yields the shortest round-trip digits as `[-]D[.DDD]e[-]X`.
-        let mut sci = SciBuf {
-            buf: [0; DOUBLE_BUF_LEN],
-            len: 0,
-        };
-        // A finite f64 always fits in 32 bytes; were it ever cut short, the digit
-        // scan below still yields well-formed (if imprecise) output.
-        let _ = write!(sci, "{:e}", d);
-        let sci = &sci.buf[..sci.len];
-
-        let (neg, sci) = match sci.split_first() {
+        // ryu gives the shortest round-trip digits, in a layout of its own
+        // (`1e20`, `0.0001`, `1.5e-7`, `123.45`); pull out digits and exponent.
+        let mut ryu_buf = ryu::Buffer::new();
+        let text = ryu_buf.format_finite(d).as_bytes();
+        let (neg, text) = match text.split_first() {
             Some((b'-', rest)) => (true, rest),
-            _ => (false, sci),
+            _ => (false, text),
         };
-        let e_at = sci.iter().position(|&b| b == b'e').unwrap_or(sci.len());
-        let mut digits = [0u8; 20];
-        let mut ndigits = 0usize;
-        for &b in &sci[..e_at] {
-            if b.is_ascii_digit() && ndigits < digits.len() {
-                digits[ndigits] = b;
-                ndigits += 1;
+        // One pass for the decimal point and the exponent marker.
+        let (mut point, mut e_at) = (None, text.len());
+        for (i, &b) in text.iter().enumerate() {
+            if b == b'.' {
+                point = Some(i);
+            } else if b == b'e' {
+                e_at = i;
+                break;
             }
         }
-        let exp10: i32 = sci
-            .get(e_at + 1..)
-            .and_then(|e| std::str::from_utf8(e).ok())
-            .and_then(|e| e.parse().ok())
-            .unwrap_or(0);
-        if ndigits == 0 {
+        let point = point.unwrap_or(e_at);
+        let int_part = &text[..point];
+        let frac_part = text.get(point + 1..e_at).unwrap_or_default();
+        let exp_text = text.get(e_at + 1..).unwrap_or_default();
+
+        // Significant digits, padded with zeros: copying past the last digit
+        // then yields exactly the trailing zeros a plain integer needs. ryu
+        // writes at most 17 significant digits, plus zeros before the point for
+        // integers below 1e16, so 2 * 24 bytes hold any split of them.
+        let mut digits = [b'0'; 2 * DIGIT_BLOCK];
+        // Decimal exponent of the first significant digit.
+        let mut exp10 = parse_exponent(exp_text) + int_part.len() as i32 - 1;
+        let nd = if int_part == b"0" {
+            // `0.000123`: each zero before the first significant digit lowers it a place.
+            let zeros = frac_part.iter().take_while(|&&b| b == b'0').count();
+            exp10 -= 1 + zeros as i32;
+            let sig = &frac_part[zeros..];
+            let n = sig.len().min(DIGIT_BLOCK);
+            digits[..n].copy_from_slice(&sig[..n]);
+            n
+        } else {
+            let i = int_part.len().min(DIGIT_BLOCK);
+            let f = frac_part.len().min(DIGIT_BLOCK);
+            digits[..i].copy_from_slice(&int_part[..i]);
+            digits[i..i + f].copy_from_slice(&frac_part[..f]);
+            i + f
+        };
+        let mut nd = nd.min(17);
+        while nd > 1 && digits[nd - 1] == b'0' {
+            nd -= 1;
+        }
+        if nd == 0 {
             // Unreachable for a finite non-zero double; keep the output well-formed anyway.
             self.push(b'0');
             return;
@@ -235,65 +257,61 @@ impl DoubleBuf {
         if neg {
             self.push(b'-');
         }
-        let digits = &digits[..ndigits];
-        let nd = ndigits as i32;
+        let ndi = nd as i32;
         // fpconv works with value = digits * 10^k.
-        let k = exp10 - (nd - 1);
-        let exp_abs = exp10.unsigned_abs() as i32;
+        let k = exp10 - (ndi - 1);
+        let exp_abs = exp10.unsigned_abs();
 
-        if k >= 0 && exp_abs < nd + 7 {
-            // Plain integer: the digits followed by k zeros.
-            self.extend(digits);
-            for _ in 0..k {
-                self.push(b'0');
-            }
+        if k >= 0 && (exp_abs as i32) < ndi + 7 {
+            // Plain integer: the digits then k (< 8) zeros, at most 24 bytes.
+            self.block(&digits, 0, nd + k as usize);
             return;
         }
         if k < 0 && (k > -7 || exp_abs < 4) {
-            let offset = nd + k;
+            let offset = ndi + k;
             if offset <= 0 {
-                // Below 1: `0.` then -offset zeros then the digits.
-                self.extend(b"0.");
-                for _ in 0..-offset {
-                    self.push(b'0');
-                }
-                self.extend(digits);
+                // Below 1: `0.`, then fewer than 7 zeros, then the digits.
+                self.buf[self.len..self.len + 8].copy_from_slice(b"0.000000");
+                self.len += 2 + (-offset) as usize;
+                self.block(&digits, 0, nd);
             } else {
                 let offset = offset as usize;
-                self.extend(&digits[..offset]);
+                self.block(&digits, 0, offset);
                 self.push(b'.');
-                self.extend(&digits[offset..]);
+                self.block(&digits, offset, nd - offset);
             }
             return;
         }
         // Scientific: D[.DDD]e(+|-)X, the exponent without padding.
         self.push(digits[0]);
-        if digits.len() > 1 {
+        if nd > 1 {
             self.push(b'.');
-            self.extend(&digits[1..]);
+            self.block(&digits, 1, nd - 1);
         }
         self.push(b'e');
         self.push(if exp10 < 0 { b'-' } else { b'+' });
-        let mut ibuf = itoa::Buffer::new();
-        self.extend(ibuf.format(exp_abs).as_bytes());
+        // |exp10| <= 324: at most three digits.
+        if exp_abs >= 100 {
+            self.push(b'0' + (exp_abs / 100) as u8);
+        }
+        if exp_abs >= 10 {
+            self.push(b'0' + (exp_abs / 10 % 10) as u8);
+        }
+        self.push(b'0' + (exp_abs % 10) as u8);
     }
 }
 
-/// A `fmt::Write` sink over a stack array, for `{:e}` without a `String`.
-struct SciBuf {
-    buf: [u8; DOUBLE_BUF_LEN],
-    len: usize,
-}
-
-impl std::fmt::Write for SciBuf {
-    fn write_str(&mut self, s: &str) -> std::fmt::Result {
-        let end = self.len + s.len();
-        if end > self.buf.len() {
-            return Err(std::fmt::Error);
-        }
-        self.buf[self.len..end].copy_from_slice(s.as_bytes());
-        self.len = end;
-        Ok(())
+/// The exponent after ryu's `e` (`-7`, `20`); none means 0.
+fn parse_exponent(text: &[u8]) -> i32 {
+    let (neg, digits) = match text.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, text),
+    };
+    let magnitude = digits.iter().fold(0i32, |acc, &b| acc * 10 + i32::from(b.wrapping_sub(b'0') % 10));
+    if neg {
+        -magnitude
+    } else {
+        magnitude
     }
 }
 
@@ -327,25 +345,13 @@ mod tests {
 
     #[test]
     fn simple_error_integer_bulk_are_the_same_in_both_protocols() {
-        for f in [
-            Frame::ok(),
-            Frame::error("ERR x"),
-            Frame::Integer(-42),
-            b("foo"),
-            b(""),
-        ] {
+        for f in [Frame::ok(), Frame::error("ERR x"), Frame::Integer(-42), b("foo"), b("")] {
             let (r2, r3) = both(f);
             assert_eq!(r2, r3);
         }
         assert_eq!(both(Frame::ok()).0, "+OK\r\n");
-        assert_eq!(
-            both(Frame::error("ERR syntax error")).0,
-            "-ERR syntax error\r\n"
-        );
-        assert_eq!(
-            both(Frame::Integer(i64::MIN)).0,
-            ":-9223372036854775808\r\n"
-        );
+        assert_eq!(both(Frame::error("ERR syntax error")).0, "-ERR syntax error\r\n");
+        assert_eq!(both(Frame::Integer(i64::MIN)).0, ":-9223372036854775808\r\n");
         assert_eq!(both(b("foo")).0, "$3\r\nfoo\r\n");
         assert_eq!(both(b("")).0, "$0\r\n\r\n");
     }
@@ -358,11 +364,7 @@ mod tests {
 
     #[test]
     fn arrays_nest() {
-        let f = Frame::Array(vec![
-            Frame::Integer(1),
-            Frame::Array(vec![b("a")]),
-            Frame::Null,
-        ]);
+        let f = Frame::Array(vec![Frame::Integer(1), Frame::Array(vec![b("a")]), Frame::Null]);
         assert_eq!(both(f.clone()).0, "*3\r\n:1\r\n*1\r\n$1\r\na\r\n$-1\r\n");
         assert_eq!(both(f).1, "*3\r\n:1\r\n*1\r\n$1\r\na\r\n_\r\n");
         assert_eq!(both(Frame::Array(vec![])).0, "*0\r\n");
@@ -370,10 +372,7 @@ mod tests {
 
     #[test]
     fn double_is_a_bulk_string_in_resp2_and_comma_in_resp3() {
-        assert_eq!(
-            both(Frame::Double(1.5)),
-            ("$3\r\n1.5\r\n".into(), ",1.5\r\n".into())
-        );
+        assert_eq!(both(Frame::Double(1.5)), ("$3\r\n1.5\r\n".into(), ",1.5\r\n".into()));
         assert_eq!(both(Frame::Double(f64::INFINITY)).1, ",inf\r\n");
         assert_eq!(both(Frame::Double(f64::NEG_INFINITY)).0, "$4\r\n-inf\r\n");
         assert_eq!(both(Frame::Double(f64::NAN)).1, ",nan\r\n");
@@ -381,22 +380,13 @@ mod tests {
 
     #[test]
     fn boolean_is_integer_in_resp2() {
-        assert_eq!(
-            both(Frame::Boolean(true)),
-            (":1\r\n".into(), "#t\r\n".into())
-        );
-        assert_eq!(
-            both(Frame::Boolean(false)),
-            (":0\r\n".into(), "#f\r\n".into())
-        );
+        assert_eq!(both(Frame::Boolean(true)), (":1\r\n".into(), "#t\r\n".into()));
+        assert_eq!(both(Frame::Boolean(false)), (":0\r\n".into(), "#f\r\n".into()));
     }
 
     #[test]
     fn map_is_a_flat_array_in_resp2() {
-        let f = Frame::Map(vec![
-            (b("a"), Frame::Integer(1)),
-            (b("b"), Frame::Boolean(true)),
-        ]);
+        let f = Frame::Map(vec![(b("a"), Frame::Integer(1)), (b("b"), Frame::Boolean(true))]);
         let (r2, r3) = both(f);
         assert_eq!(r2, "*4\r\n$1\r\na\r\n:1\r\n$1\r\nb\r\n:1\r\n");
         assert_eq!(r3, "%2\r\n$1\r\na\r\n:1\r\n$1\r\nb\r\n#t\r\n");
@@ -404,36 +394,19 @@ mod tests {
 
     #[test]
     fn set_and_push_are_arrays_in_resp2() {
-        assert_eq!(
-            both(Frame::Set(vec![b("x")])),
-            ("*1\r\n$1\r\nx\r\n".into(), "~1\r\n$1\r\nx\r\n".into())
-        );
-        assert_eq!(
-            both(Frame::Push(vec![b("x")])),
-            ("*1\r\n$1\r\nx\r\n".into(), ">1\r\n$1\r\nx\r\n".into())
-        );
+        assert_eq!(both(Frame::Set(vec![b("x")])), ("*1\r\n$1\r\nx\r\n".into(), "~1\r\n$1\r\nx\r\n".into()));
+        assert_eq!(both(Frame::Push(vec![b("x")])), ("*1\r\n$1\r\nx\r\n".into(), ">1\r\n$1\r\nx\r\n".into()));
     }
 
     #[test]
     fn verbatim_length_counts_the_format_prefix() {
-        let f = Frame::Verbatim {
-            format: *b"txt",
-            text: Bytes::from_static(b"Some string"),
-        };
-        assert_eq!(
-            both(f),
-            (
-                "$11\r\nSome string\r\n".into(),
-                "=15\r\ntxt:Some string\r\n".into()
-            )
-        );
+        let f = Frame::Verbatim { format: *b"txt", text: Bytes::from_static(b"Some string") };
+        assert_eq!(both(f), ("$11\r\nSome string\r\n".into(), "=15\r\ntxt:Some string\r\n".into()));
     }
 
     #[test]
     fn big_number_is_a_bulk_string_in_resp2() {
-        let f = Frame::BigNumber(Bytes::from_static(
-            b"3492890328409238509324850943850943825024385",
-        ));
+        let f = Frame::BigNumber(Bytes::from_static(b"3492890328409238509324850943850943825024385"));
         let (r2, r3) = both(f);
         assert_eq!(r2, "$43\r\n3492890328409238509324850943850943825024385\r\n");
         assert_eq!(r3, "(3492890328409238509324850943850943825024385\r\n");
@@ -445,10 +418,7 @@ mod tests {
             attrs: vec![(Frame::simple("ttl"), Frame::Integer(3))],
             value: Box::new(Frame::Integer(7)),
         };
-        assert_eq!(
-            both(f),
-            (":7\r\n".into(), "|1\r\n+ttl\r\n:3\r\n:7\r\n".into())
-        );
+        assert_eq!(both(f), (":7\r\n".into(), "|1\r\n+ttl\r\n:3\r\n:7\r\n".into()));
     }
 
     #[test]
@@ -484,7 +454,7 @@ mod tests {
         assert_eq!(fd(0.1), "0.1");
         assert_eq!(fd(-0.1), "-0.1");
         assert_eq!(fd(0.1 + 0.2), "0.30000000000000004");
-        assert_eq!(fd(3.14159), "3.14159");
+        assert_eq!(fd(2.71), "2.71");
         assert_eq!(fd(123.0000000001), "123.0000000001");
         assert_eq!(fd(1234567.891), "1234567.891");
     }
@@ -514,15 +484,7 @@ mod tests {
 
     #[test]
     fn format_double_output_parses_back_to_the_same_value() {
-        for d in [
-            0.1,
-            1.0 / 3.0,
-            2.0f64.powi(70),
-            1e-300,
-            -7.25e-5,
-            6.02214076e23,
-            9.007199254740993e15,
-        ] {
+        for d in [0.1, 1.0 / 3.0, 2.0f64.powi(70), 1e-300, -7.25e-5, 6.02214076e23, 9.007199254740993e15] {
             let s = fd(d);
             assert_eq!(s.parse::<f64>().ok(), Some(d), "{s}");
         }

@@ -35,10 +35,7 @@ pub enum Frame {
     /// RESP3 `(123...`; RESP2 writes it as a bulk string.
     BigNumber(Bytes),
     /// RESP3 `|N` attribute map that precedes `value`; RESP2 writes only the value.
-    Attribute {
-        attrs: Vec<(Frame, Frame)>,
-        value: Box<Frame>,
-    },
+    Attribute { attrs: Vec<(Frame, Frame)>, value: Box<Frame> },
 }
 
 impl Frame {

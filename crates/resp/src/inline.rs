@@ -46,7 +46,7 @@ enum Quoting {
 ///
 /// Arguments without quotes are slices of `line` (no copy); quoted ones are
 /// unescaped into their own allocation.
-pub(crate) fn split_args(line: &Bytes) -> Result<Vec<Bytes>, ProtocolError> {
+pub fn split_args(line: &Bytes) -> Result<Vec<Bytes>, ProtocolError> {
     let s: &[u8] = line;
     let mut args = Vec::new();
     let mut p = 0;
@@ -79,11 +79,7 @@ pub(crate) fn split_args(line: &Bytes) -> Result<Vec<Bytes>, ProtocolError> {
                             v.extend_from_slice(&s[start..p]);
                             copied = true;
                         }
-                        quoting = if q == b'"' {
-                            Quoting::Double
-                        } else {
-                            Quoting::Single
-                        };
+                        quoting = if q == b'"' { Quoting::Double } else { Quoting::Single };
                         p += 1;
                     }
                     Some(&b) => {
@@ -142,11 +138,7 @@ pub(crate) fn split_args(line: &Bytes) -> Result<Vec<Bytes>, ProtocolError> {
                 },
             }
         };
-        args.push(if copied {
-            Bytes::from(v)
-        } else {
-            line.slice(start..end)
-        });
+        args.push(if copied { Bytes::from(v) } else { line.slice(start..end) });
     }
 }
 
@@ -155,8 +147,7 @@ mod tests {
     use super::*;
 
     fn split(line: &[u8]) -> Result<Vec<Vec<u8>>, ProtocolError> {
-        split_args(&Bytes::copy_from_slice(line))
-            .map(|args| args.into_iter().map(|a| a.to_vec()).collect())
+        split_args(&Bytes::copy_from_slice(line)).map(|args| args.into_iter().map(|a| a.to_vec()).collect())
     }
 
     fn ok(line: &str) -> Vec<String> {
@@ -190,10 +181,7 @@ mod tests {
 
     #[test]
     fn double_quotes_understand_hex_escapes() {
-        assert_eq!(
-            split(br#""\x41\x4a\xff\x00""#).unwrap(),
-            vec![b"AJ\xff\x00".to_vec()]
-        );
+        assert_eq!(split(br#""\x41\x4a\xff\x00""#).unwrap(), vec![b"AJ\xff\x00".to_vec()]);
         // Not two hex digits: `\x` is just `x`.
         assert_eq!(ok(r#""\x4g""#), ["x4g"]);
         assert_eq!(ok(r#""\x4""#), ["x4"]);
@@ -229,10 +217,7 @@ mod tests {
 
     #[test]
     fn nul_is_an_ordinary_byte() {
-        assert_eq!(
-            split(b"a\0b c").unwrap(),
-            vec![b"a\0b".to_vec(), b"c".to_vec()]
-        );
+        assert_eq!(split(b"a\0b c").unwrap(), vec![b"a\0b".to_vec(), b"c".to_vec()]);
     }
 
     #[test]

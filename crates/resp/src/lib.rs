@@ -12,9 +12,9 @@ mod parse;
 
 pub use encode::{encode, format_double};
 pub use frame::Frame;
+pub use inline::split_args;
 pub use parse::{
-    parse_frame, ProtocolError, RequestParser, MAX_FRAME_DEPTH, PROTO_INLINE_MAX_SIZE,
-    PROTO_MAX_BULK_LEN_DEFAULT,
+    parse_frame, ProtocolError, RequestParser, MAX_FRAME_DEPTH, PROTO_INLINE_MAX_SIZE, PROTO_MAX_BULK_LEN_DEFAULT,
 };
 
 /// The protocol version a connection speaks; chosen by `HELLO`.

@@ -102,14 +102,7 @@ pub struct RequestParser {
 
 impl RequestParser {
     pub fn new(max_bulk_len: usize) -> Self {
-        RequestParser {
-            max_bulk_len,
-            multibulk_left: 0,
-            bulk_len: None,
-            args: Vec::new(),
-            scanned: 0,
-            pending: None,
-        }
+        RequestParser { max_bulk_len, multibulk_left: 0, bulk_len: None, args: Vec::new(), scanned: 0, pending: None }
     }
 
     /// Takes the next complete request off the front of `buf`.
@@ -168,11 +161,7 @@ impl RequestParser {
                     }
                 }
             }
-            return if self.bulk_arguments(buf)? {
-                Ok(Some(std::mem::take(&mut self.args)))
-            } else {
-                Ok(None)
-            };
+            return if self.bulk_arguments(buf)? { Ok(Some(std::mem::take(&mut self.args))) } else { Ok(None) };
         }
     }
 
@@ -280,11 +269,7 @@ impl RequestParser {
             }
             return Ok(None);
         };
-        let end = if nl > 0 && buf[nl - 1] == b'\r' {
-            nl - 1
-        } else {
-            nl
-        };
+        let end = if nl > 0 && buf[nl - 1] == b'\r' { nl - 1 } else { nl };
         let mut line = buf.split_to(nl + 1).freeze();
         self.scanned = 0;
         line.truncate(end);
@@ -347,19 +332,10 @@ macro_rules! need {
 /// nesting limit is a policy and not a race against the caller's stack size.
 enum Open {
     /// `*`, `~` or `>`; `left` elements still to read.
-    List {
-        kind: u8,
-        items: Vec<Frame>,
-        left: usize,
-    },
+    List { kind: u8, items: Vec<Frame>, left: usize },
     /// `%` (`attribute: false`) or `|` (`attribute: true`); `left` pairs still
     /// to read, `key` holds a pair's key while its value is read.
-    Pairs {
-        attribute: bool,
-        pairs: Vec<(Frame, Frame)>,
-        key: Option<Frame>,
-        left: usize,
-    },
+    Pairs { attribute: bool, pairs: Vec<(Frame, Frame)>, key: Option<Frame>, left: usize },
     /// An attribute map is complete; the value it describes comes next.
     AttributeValue { attrs: Vec<(Frame, Frame)> },
 }
@@ -406,12 +382,7 @@ impl<'a> FrameParser<'a> {
                         }
                         list_frame(*kind, std::mem::take(items))
                     }
-                    Open::Pairs {
-                        attribute,
-                        pairs,
-                        key,
-                        left,
-                    } => {
+                    Open::Pairs { attribute, pairs, key, left } => {
                         let Some(k) = key.take() else {
                             *key = Some(done);
                             break;
@@ -429,10 +400,9 @@ impl<'a> FrameParser<'a> {
                         }
                         Frame::Map(pairs)
                     }
-                    Open::AttributeValue { attrs } => Frame::Attribute {
-                        attrs: std::mem::take(attrs),
-                        value: Box::new(done),
-                    },
+                    Open::AttributeValue { attrs } => {
+                        Frame::Attribute { attrs: std::mem::take(attrs), value: Box::new(done) }
+                    }
                 };
                 stack.pop();
                 done = completed;
@@ -477,13 +447,9 @@ impl<'a> FrameParser<'a> {
                 let (len, next) = need!(self.int_line(pos));
                 let (data, next) = need!(self.payload(next, len));
                 match data {
-                    [a, b, c, b':', text @ ..] => (
-                        Frame::Verbatim {
-                            format: [*a, *b, *c],
-                            text: Bytes::copy_from_slice(text),
-                        },
-                        next,
-                    ),
+                    [a, b, c, b':', text @ ..] => {
+                        (Frame::Verbatim { format: [*a, *b, *c], text: Bytes::copy_from_slice(text) }, next)
+                    }
                     _ => return Err(ProtocolError::Invalid("invalid verbatim string")),
                 }
             }
@@ -496,11 +462,7 @@ impl<'a> FrameParser<'a> {
                     if left == 0 {
                         (list_frame(kind, Vec::new()), next)
                     } else {
-                        let open = Open::List {
-                            kind,
-                            items: Vec::with_capacity(cap),
-                            left,
-                        };
+                        let open = Open::List { kind, items: Vec::with_capacity(cap), left };
                         return Ok(Some((Step::Open(open), next)));
                     }
                 }
@@ -512,12 +474,7 @@ impl<'a> FrameParser<'a> {
                 let open = match (left, attribute) {
                     (0, false) => return Ok(Some((Step::Done(Frame::Map(Vec::new())), next))),
                     (0, true) => Open::AttributeValue { attrs: Vec::new() },
-                    _ => Open::Pairs {
-                        attribute,
-                        pairs: Vec::with_capacity(cap),
-                        key: None,
-                        left,
-                    },
+                    _ => Open::Pairs { attribute, pairs: Vec::with_capacity(cap), key: None, left },
                 };
                 return Ok(Some((Step::Open(open), next)));
             }
@@ -594,8 +551,7 @@ impl<'a> FrameParser<'a> {
     /// Validates an aggregate count of `per_item`-frame items starting at `pos`;
     /// returns it and how many items to preallocate room for.
     fn count(&self, n: i64, pos: usize, per_item: usize) -> Result<(usize, usize), ProtocolError> {
-        let n =
-            usize::try_from(n).map_err(|_| ProtocolError::Invalid("invalid aggregate length"))?;
+        let n = usize::try_from(n).map_err(|_| ProtocolError::Invalid("invalid aggregate length"))?;
         // Every frame takes at least 3 bytes (`_\r\n`), so the buffer bounds what
         // can really follow; a lying count must not allocate.
         let room = self.buf.len().saturating_sub(pos) / (3 * per_item);
@@ -644,38 +600,14 @@ mod tests {
     #[test]
     fn error_texts_match_redis() {
         let cases = [
-            (
-                ProtocolError::InvalidMultibulkLength,
-                "Protocol error: invalid multibulk length",
-            ),
-            (
-                ProtocolError::InvalidBulkLength,
-                "Protocol error: invalid bulk length",
-            ),
-            (
-                ProtocolError::ExpectedDollar(b'x'),
-                "Protocol error: expected '$', got 'x'",
-            ),
-            (
-                ProtocolError::TooBigInlineRequest,
-                "Protocol error: too big inline request",
-            ),
-            (
-                ProtocolError::TooBigMbulkCountString,
-                "Protocol error: too big mbulk count string",
-            ),
-            (
-                ProtocolError::TooBigBulkCountString,
-                "Protocol error: too big bulk count string",
-            ),
-            (
-                ProtocolError::UnbalancedQuotes,
-                "Protocol error: unbalanced quotes in request",
-            ),
-            (
-                ProtocolError::Invalid("nesting too deep"),
-                "Protocol error: nesting too deep",
-            ),
+            (ProtocolError::InvalidMultibulkLength, "Protocol error: invalid multibulk length"),
+            (ProtocolError::InvalidBulkLength, "Protocol error: invalid bulk length"),
+            (ProtocolError::ExpectedDollar(b'x'), "Protocol error: expected '$', got 'x'"),
+            (ProtocolError::TooBigInlineRequest, "Protocol error: too big inline request"),
+            (ProtocolError::TooBigMbulkCountString, "Protocol error: too big mbulk count string"),
+            (ProtocolError::TooBigBulkCountString, "Protocol error: too big bulk count string"),
+            (ProtocolError::UnbalancedQuotes, "Protocol error: unbalanced quotes in request"),
+            (ProtocolError::Invalid("nesting too deep"), "Protocol error: nesting too deep"),
         ];
         for (e, text) in cases {
             assert_eq!(e.to_string(), text);
@@ -689,28 +621,14 @@ mod tests {
         assert_eq!(string2ll(b"-42"), Some(-42));
         assert_eq!(string2ll(b"9223372036854775807"), Some(i64::MAX));
         assert_eq!(string2ll(b"-9223372036854775808"), Some(i64::MIN));
-        for bad in [
-            &b""[..],
-            b"-",
-            b"-0",
-            b"01",
-            b"+1",
-            b" 1",
-            b"1 ",
-            b"1a",
-            b"9223372036854775808",
-            b"0x10",
-        ] {
+        for bad in [&b""[..], b"-", b"-0", b"01", b"+1", b" 1", b"1 ", b"1a", b"9223372036854775808", b"0x10"] {
             assert_eq!(string2ll(bad), None, "{:?}", String::from_utf8_lossy(bad));
         }
     }
 
     #[test]
     fn multibulk_request() {
-        assert_eq!(
-            parse_all(b"*2\r\n$3\r\nGET\r\n$1\r\nk\r\n").unwrap(),
-            vec![req(&["GET", "k"])]
-        );
+        assert_eq!(parse_all(b"*2\r\n$3\r\nGET\r\n$1\r\nk\r\n").unwrap(), vec![req(&["GET", "k"])]);
     }
 
     #[test]
@@ -733,21 +651,8 @@ mod tests {
 
     #[test]
     fn invalid_multibulk_lengths() {
-        for input in [
-            &b"*\r\n"[..],
-            b"*x\r\n",
-            b"*01\r\n",
-            b"*-0\r\n",
-            b"*+1\r\n",
-            b"*2147483648\r\n",
-            b"*1 \r\n",
-        ] {
-            assert_eq!(
-                err(input),
-                ProtocolError::InvalidMultibulkLength,
-                "{:?}",
-                String::from_utf8_lossy(input)
-            );
+        for input in [&b"*\r\n"[..], b"*x\r\n", b"*01\r\n", b"*-0\r\n", b"*+1\r\n", b"*2147483648\r\n", b"*1 \r\n"] {
+            assert_eq!(err(input), ProtocolError::InvalidMultibulkLength, "{:?}", String::from_utf8_lossy(input));
         }
     }
 
@@ -762,19 +667,9 @@ mod tests {
 
     #[test]
     fn invalid_bulk_lengths() {
-        for input in [
-            &b"*1\r\n$-1\r\n"[..],
-            b"*1\r\n$\r\n",
-            b"*1\r\n$x\r\n",
-            b"*1\r\n$01\r\n",
-            b"*1\r\n$536870913\r\n",
-        ] {
-            assert_eq!(
-                err(input),
-                ProtocolError::InvalidBulkLength,
-                "{:?}",
-                String::from_utf8_lossy(input)
-            );
+        for input in [&b"*1\r\n$-1\r\n"[..], b"*1\r\n$\r\n", b"*1\r\n$x\r\n", b"*1\r\n$01\r\n", b"*1\r\n$536870913\r\n"]
+        {
+            assert_eq!(err(input), ProtocolError::InvalidBulkLength, "{:?}", String::from_utf8_lossy(input));
         }
     }
 
@@ -785,19 +680,13 @@ mod tests {
         assert_eq!(p.parse(&mut buf), Err(ProtocolError::InvalidBulkLength));
         let mut p = RequestParser::new(3);
         let mut buf = BytesMut::from(&b"*1\r\n$3\r\nabc\r\n"[..]);
-        assert_eq!(
-            p.parse(&mut buf),
-            Ok(Some(vec![Bytes::from_static(b"abc")]))
-        );
+        assert_eq!(p.parse(&mut buf), Ok(Some(vec![Bytes::from_static(b"abc")])));
     }
 
     #[test]
     fn argument_without_dollar_is_an_error_naming_the_byte() {
         assert_eq!(err(b"*1\r\n:1\r\n"), ProtocolError::ExpectedDollar(b':'));
-        assert_eq!(
-            err(b"*2\r\n$1\r\na\r\nfoo\r\n"),
-            ProtocolError::ExpectedDollar(b'f')
-        );
+        assert_eq!(err(b"*2\r\n$1\r\na\r\nfoo\r\n"), ProtocolError::ExpectedDollar(b'f'));
     }
 
     #[test]
@@ -833,16 +722,9 @@ mod tests {
         input.resize(PROTO_INLINE_MAX_SIZE, b'1');
         let mut p = parser();
         let mut buf = BytesMut::from(&input[..]);
-        assert_eq!(
-            p.parse(&mut buf),
-            Ok(None),
-            "exactly the limit is still fine"
-        );
+        assert_eq!(p.parse(&mut buf), Ok(None), "exactly the limit is still fine");
         buf.extend_from_slice(b"1");
-        assert_eq!(
-            p.parse(&mut buf),
-            Err(ProtocolError::TooBigMbulkCountString)
-        );
+        assert_eq!(p.parse(&mut buf), Err(ProtocolError::TooBigMbulkCountString));
     }
 
     #[test]
@@ -875,11 +757,7 @@ mod tests {
         assert_eq!(
             got,
             vec![
-                vec![
-                    Bytes::from_static(b"SET"),
-                    Bytes::from_static(b"key"),
-                    Bytes::from_static(b"value")
-                ],
+                vec![Bytes::from_static(b"SET"), Bytes::from_static(b"key"), Bytes::from_static(b"value")],
                 vec![Bytes::from_static(b"PING")],
             ]
         );
@@ -903,11 +781,7 @@ mod tests {
         let mut p = parser();
         let mut buf = BytesMut::from(&b"*1\r\n$536870912\r\nabc"[..]);
         assert_eq!(p.parse(&mut buf), Ok(None));
-        assert!(
-            buf.capacity() <= 2 * BULK_GROWTH_STEP,
-            "capacity {}",
-            buf.capacity()
-        );
+        assert!(buf.capacity() <= 2 * BULK_GROWTH_STEP, "capacity {}", buf.capacity());
         assert_eq!(p.pending_bulk_len(), Some(536_870_912 + 2 - 3));
     }
 
@@ -957,10 +831,7 @@ mod tests {
 
     #[test]
     fn inline_request() {
-        assert_eq!(
-            parse_all(b"SET k v\r\n").unwrap(),
-            vec![req(&["SET", "k", "v"])]
-        );
+        assert_eq!(parse_all(b"SET k v\r\n").unwrap(), vec![req(&["SET", "k", "v"])]);
         assert_eq!(parse_all(b"PING\n").unwrap(), vec![req(&["PING"])]);
     }
 
@@ -970,18 +841,12 @@ mod tests {
         let mut buf = BytesMut::from(&b"PING\r"[..]);
         assert_eq!(p.parse(&mut buf), Ok(None));
         buf.extend_from_slice(b"\n");
-        assert_eq!(
-            p.parse(&mut buf),
-            Ok(Some(vec![Bytes::from_static(b"PING")]))
-        );
+        assert_eq!(p.parse(&mut buf), Ok(Some(vec![Bytes::from_static(b"PING")])));
     }
 
     #[test]
     fn blank_inline_lines_are_skipped() {
-        assert_eq!(
-            parse_all(b"\r\n\n   \t\r\nPING\r\n").unwrap(),
-            vec![req(&["PING"])]
-        );
+        assert_eq!(parse_all(b"\r\n\n   \t\r\nPING\r\n").unwrap(), vec![req(&["PING"])]);
         assert_eq!(parse_all(b"\r\n \n").unwrap(), Vec::<Vec<Vec<u8>>>::new());
     }
 
@@ -996,17 +861,10 @@ mod tests {
         let mut input = vec![b'a'; PROTO_INLINE_MAX_SIZE];
         let mut p = parser();
         let mut buf = BytesMut::from(&input[..]);
-        assert_eq!(
-            p.parse(&mut buf),
-            Ok(None),
-            "exactly the limit is still fine"
-        );
+        assert_eq!(p.parse(&mut buf), Ok(None), "exactly the limit is still fine");
         input.push(b'a');
         let mut buf = BytesMut::from(&input[..]);
-        assert_eq!(
-            parser().parse(&mut buf),
-            Err(ProtocolError::TooBigInlineRequest)
-        );
+        assert_eq!(parser().parse(&mut buf), Err(ProtocolError::TooBigInlineRequest));
     }
 
     #[test]
@@ -1023,10 +881,7 @@ mod tests {
         let mut buf = BytesMut::from(&b"*1\r\n$x\r\n"[..]);
         assert!(p.parse(&mut buf).is_err());
         let mut buf = BytesMut::from(&b"PING\r\n"[..]);
-        assert_eq!(
-            p.parse(&mut buf),
-            Ok(Some(vec![Bytes::from_static(b"PING")]))
-        );
+        assert_eq!(p.parse(&mut buf), Ok(Some(vec![Bytes::from_static(b"PING")])));
     }
 
     fn frame(input: &[u8]) -> Frame {
@@ -1048,10 +903,7 @@ mod tests {
         assert_eq!(frame(b"$0\r\n\r\n"), Frame::bulk(""));
         assert_eq!(frame(b"$-1\r\n"), Frame::Null);
         assert_eq!(frame(b"*-1\r\n"), Frame::NullArray);
-        assert_eq!(
-            frame(b"*2\r\n:1\r\n*0\r\n"),
-            Frame::Array(vec![Frame::Integer(1), Frame::Array(vec![])])
-        );
+        assert_eq!(frame(b"*2\r\n:1\r\n*0\r\n"), Frame::Array(vec![Frame::Integer(1), Frame::Array(vec![])]));
     }
 
     #[test]
@@ -1063,18 +915,12 @@ mod tests {
         assert!(matches!(frame(b",nan\r\n"), Frame::Double(d) if d.is_nan()));
         assert_eq!(frame(b"#t\r\n"), Frame::Boolean(true));
         assert_eq!(frame(b"#f\r\n"), Frame::Boolean(false));
-        assert_eq!(
-            frame(b"%1\r\n+a\r\n:1\r\n"),
-            Frame::Map(vec![(Frame::simple("a"), Frame::Integer(1))])
-        );
+        assert_eq!(frame(b"%1\r\n+a\r\n:1\r\n"), Frame::Map(vec![(Frame::simple("a"), Frame::Integer(1))]));
         assert_eq!(frame(b"~1\r\n:1\r\n"), Frame::Set(vec![Frame::Integer(1)]));
         assert_eq!(frame(b">1\r\n:1\r\n"), Frame::Push(vec![Frame::Integer(1)]));
         assert_eq!(
             frame(b"=15\r\ntxt:Some string\r\n"),
-            Frame::Verbatim {
-                format: *b"txt",
-                text: Bytes::from_static(b"Some string")
-            }
+            Frame::Verbatim { format: *b"txt", text: Bytes::from_static(b"Some string") }
         );
         assert_eq!(
             frame(b"(-123456789012345678901234567890\r\n"),
@@ -1092,10 +938,7 @@ mod tests {
 
     #[test]
     fn parse_frame_reports_consumed_bytes_and_leaves_the_rest() {
-        assert_eq!(
-            parse_frame(b":1\r\n:2\r\n"),
-            Ok(Some((Frame::Integer(1), 4)))
-        );
+        assert_eq!(parse_frame(b":1\r\n:2\r\n"), Ok(Some((Frame::Integer(1), 4))));
     }
 
     #[test]
@@ -1123,11 +966,7 @@ mod tests {
             b"+a\rb\r\n",
             b"_x\r\n",
         ] {
-            assert!(
-                parse_frame(input).is_err(),
-                "{:?}",
-                String::from_utf8_lossy(input)
-            );
+            assert!(parse_frame(input).is_err(), "{:?}", String::from_utf8_lossy(input));
         }
     }
 
@@ -1139,14 +978,8 @@ mod tests {
             v
         };
         assert!(matches!(parse_frame(&nested(MAX_FRAME_DEPTH)), Ok(Some(_))));
-        assert_eq!(
-            parse_frame(&nested(MAX_FRAME_DEPTH + 1)),
-            Err(ProtocolError::Invalid("nesting too deep"))
-        );
-        assert_eq!(
-            parse_frame(&b"|0\r\n".repeat(10_000)),
-            Err(ProtocolError::Invalid("nesting too deep"))
-        );
+        assert_eq!(parse_frame(&nested(MAX_FRAME_DEPTH + 1)), Err(ProtocolError::Invalid("nesting too deep")));
+        assert_eq!(parse_frame(&b"|0\r\n".repeat(10_000)), Err(ProtocolError::Invalid("nesting too deep")));
     }
 
     #[test]

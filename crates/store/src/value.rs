@@ -15,13 +15,16 @@ pub enum RString {
 impl RString {
     /// Builds a string value, choosing the integer encoding when `data` is the canonical
     /// decimal form of an i64 (so GET returns exactly the bytes that were SET).
+    ///
+    /// The bytes are copied: arguments arrive as slices of a connection's read buffer, and a
+    /// stored slice would keep that whole buffer alive for as long as the key lives.
     pub fn from_bytes(data: Bytes) -> RString {
         if data.len() <= 20 {
             if let Some(n) = crate::num::parse_i64_canonical(&data) {
                 return RString::Int(n);
             }
         }
-        RString::Raw(data)
+        RString::Raw(owned(data))
     }
 
     /// The value's bytes (formats an integer).
@@ -60,6 +63,11 @@ impl RString {
             RString::Raw(_) => "raw",
         }
     }
+}
+
+/// `data` in an allocation of its own (see [`RString::from_bytes`]).
+pub fn owned(data: Bytes) -> Bytes {
+    Bytes::copy_from_slice(&data)
 }
 
 /// Strings up to this length are reported as `embstr`, like Redis: Tandem keeps them in one

@@ -235,6 +235,7 @@ impl<'a> LockFreeView<'a> {
             Some(p) => p,
             None => {
                 let orig = self.store.db(db).load(key);
+                // An owned copy: the key may be stored, and `key` may be a slice of a read buffer.
                 let mut slot = Slot { db, key: Bytes::copy_from_slice(key), orig, new: None };
                 if self.writable() && slot.orig.as_ref().is_some_and(|e| e.is_expired(self.now)) {
                     slot.new = Some(None);
@@ -329,6 +330,11 @@ impl KeyView for LockFreeView<'_> {
         }
         e.touch();
         Some(e)
+    }
+
+    fn peek(&mut self, db: usize, key: &[u8]) -> Option<&Entry> {
+        let now = self.now;
+        self.slot(db, key).current().filter(|e| !e.is_expired(now))
     }
 
     fn get_mut(&mut self, db: usize, key: &[u8]) -> Option<&mut Value> {

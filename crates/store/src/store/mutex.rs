@@ -107,6 +107,11 @@ impl KeyView for MutexView<'_> {
         self.live_slot(db, key).shard().get_live(key, now)
     }
 
+    fn peek(&mut self, db: usize, key: &[u8]) -> Option<&Entry> {
+        let now = self.now;
+        self.live_slot(db, key).shard().peek_live(key, now)
+    }
+
     fn get_mut(&mut self, db: usize, key: &[u8]) -> Option<&mut Value> {
         self.live_slot(db, key).shard_mut().get_mut(key)
     }

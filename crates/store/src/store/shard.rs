@@ -40,6 +40,11 @@ impl Shard {
         Some(e)
     }
 
+    /// The live entry at `key`, leaving its access time alone.
+    pub fn peek_live(&self, key: &[u8], now: i64) -> Option<&Entry> {
+        self.map.get(key).filter(|e| !e.is_expired(now))
+    }
+
     /// Deletes `key` if it has expired; returns true if it did.
     pub fn expire_if_needed(&mut self, key: &[u8], now: i64) -> bool {
         match self.map.get(key) {
@@ -59,12 +64,22 @@ impl Shard {
     }
 
     pub fn insert(&mut self, key: Bytes, entry: Entry) -> Option<Entry> {
-        if entry.has_expiry() {
-            self.expires.insert(key.clone());
-        } else if !self.expires.is_empty() {
+        let has_expiry = entry.has_expiry();
+        let (key, old) = match self.map.get_full_mut(&key[..]) {
+            Some((_, k, slot)) => (k.clone(), Some(std::mem::replace(slot, entry))),
+            None => {
+                // A new key gets its own allocation (see `value::owned`).
+                let key = crate::value::owned(key);
+                self.map.insert(key.clone(), entry);
+                (key, None)
+            }
+        };
+        if has_expiry {
+            self.expires.insert(key);
+        } else if old.as_ref().is_some_and(|e| e.has_expiry()) {
             self.expires.swap_remove(&key[..]);
         }
-        self.map.insert(key, entry)
+        old
     }
 
     pub fn remove(&mut self, key: &[u8]) -> Option<Entry> {

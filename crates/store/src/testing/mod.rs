@@ -1,6 +1,8 @@
 //! Test support: run commands against an [`Engine`] without a server, for unit tests of
 //! the command layer (integration tests through real sockets live in the workspace `tests/`).
 
+mod model;
+
 use std::net::SocketAddr;
 
 use bytes::Bytes;
@@ -17,11 +19,16 @@ pub struct TestClient {
     pub client: ClientState,
 }
 
+pub use model::ModelStore;
+
 impl TestClient {
+    /// A client of a new engine over the store named `store` (or `model`, the reference).
     pub fn new(store: &str) -> TestClient {
-        let engine =
-            Arc::new(Engine::new(Config::new(ConfigValues::default()), crate::open_store(store, 16).expect("store")));
-        TestClient::on(engine)
+        let store: Box<dyn crate::Store> = match store {
+            "model" => Box::new(ModelStore::new(16)),
+            name => crate::open_store(name, 16).expect("store"),
+        };
+        TestClient::on(Arc::new(Engine::new(Config::new(ConfigValues::default()), store)))
     }
 
     /// Another client on the same engine.

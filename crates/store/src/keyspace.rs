@@ -36,6 +36,13 @@ pub trait KeyView {
     /// The live entry at `key`, if any.
     fn get(&mut self, db: usize, key: &[u8]) -> Option<&Entry>;
 
+    /// Like [`KeyView::get`] but without recording an access (Redis's `LOOKUP_NOTOUCH`):
+    /// EXISTS, TYPE, TTL and OBJECT look at a key without making it less idle. The default
+    /// records one; stores that keep access times override it.
+    fn peek(&mut self, db: usize, key: &[u8]) -> Option<&Entry> {
+        self.get(db, key)
+    }
+
     /// The live value at `key`, for changing in place. Its expiry is unchanged.
     fn get_mut(&mut self, db: usize, key: &[u8]) -> Option<&mut Value>;
 

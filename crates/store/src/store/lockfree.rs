@@ -1,5 +1,10 @@
 //! `--store=lockfree`: each database is a lock-free skip list (`crossbeam_skiplist::SkipMap`)
-//! whose values are immutable `Arc<Entry>` snapshots.
+//! from key to a [`KeySlot`]: an atomic pointer (`arc_swap::ArcSwapOption`) to an immutable
+//! `Arc<Entry>` snapshot. A key's node is inserted once and its slot is then swapped by
+//! compare-and-swap; a deleted slot is *dead* (null) for good and its node is unlinked, so
+//! a later write of the key inserts a fresh node. (Replacing nodes instead is not atomic:
+//! the skip list unlinks the old node before linking the new one, and a writer that looked
+//! in between would see the key absent and overwrite it — a lost update.)
 //!
 //! What is lock-free, and where a lock remains:
 //! - **Reads of single or several keys** take no lock. They load each key's current
@@ -26,6 +31,7 @@ use std::ops::Bound;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 
+use arc_swap::ArcSwapOption;
 use bytes::Bytes;
 use crossbeam_skiplist::SkipMap;
 use parking_lot::RwLock;
@@ -105,23 +111,70 @@ fn key_hash(key: &[u8]) -> u64 {
     STATE.hash_one(key).max(1)
 }
 
+/// A key's current snapshot; `None` once the key is deleted (a dead slot is never revived).
+type KeySlot = ArcSwapOption<Entry>;
+
+type MapEntry<'a> = crossbeam_skiplist::map::Entry<'a, HKey, KeySlot>;
+
 #[derive(Default)]
 struct Db {
-    map: SkipMap<HKey, Arc<Entry>>,
+    map: SkipMap<HKey, KeySlot>,
     /// Keys that may have an expiry (a superset: the sampler drops stale ones).
     expires: SkipMap<HKey, ()>,
 }
 
 impl Db {
-    fn load(&self, key: &[u8]) -> Option<Arc<Entry>> {
+    fn node(&self, key: &[u8]) -> Option<MapEntry<'_>> {
         let probe = Probe(key_hash(key), key);
-        self.map.get(&probe as &dyn KeyParts).map(|e| e.value().clone())
+        self.map.get(&probe as &dyn KeyParts)
     }
 
-    /// The first entry at or after `hash`.
-    fn at_or_after(&self, hash: u64) -> Option<crossbeam_skiplist::map::Entry<'_, HKey, Arc<Entry>>> {
+    fn load(&self, key: &[u8]) -> Option<Arc<Entry>> {
+        self.node(key).and_then(|n| n.value().load_full())
+    }
+
+    /// The first live entry at or after `hash`, with its snapshot.
+    fn live_at_or_after(&self, hash: u64) -> Option<(MapEntry<'_>, Arc<Entry>)> {
         let probe = Probe(hash, &[]);
-        self.map.lower_bound(Bound::Included(&probe as &dyn KeyParts))
+        let first = self.map.lower_bound(Bound::Included(&probe as &dyn KeyParts))?;
+        match first.value().load_full() {
+            Some(v) => Some((first, v)),
+            None => next_live(first),
+        }
+    }
+
+    /// Every live entry, in order.
+    fn live(&self) -> impl Iterator<Item = (MapEntry<'_>, Arc<Entry>)> {
+        self.map.iter().filter_map(|e| {
+            let v = e.value().load_full()?;
+            Some((e, v))
+        })
+    }
+
+    /// Kills the slot of `node` if it still holds `expected`; unlinks the node. True on success.
+    fn kill(&self, node: &MapEntry<'_>, expected: &Arc<Entry>) -> bool {
+        let prev = node.value().compare_and_swap(expected, None);
+        if prev.as_ref().is_some_and(|p| Arc::ptr_eq(p, expected)) {
+            node.remove();
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Installs `entry` at a key that is absent (no node, or a dead one). False if a live
+    /// node appeared meanwhile.
+    fn create(&self, hkey: HKey, entry: Arc<Entry>) -> bool {
+        loop {
+            let fresh = ArcSwapOption::from(Some(entry.clone()));
+            let placed = self.map.compare_insert(hkey.clone(), fresh, |cur| cur.load().is_none());
+            match placed.value().load_full() {
+                Some(v) if Arc::ptr_eq(&v, &entry) => return true,
+                Some(_) => return false,
+                // A dead node that was not replaced yet (its deleter is unlinking it): retry.
+                None => std::hint::spin_loop(),
+            }
+        }
     }
 }
 
@@ -275,44 +328,62 @@ impl<'a> LockFreeView<'a> {
         let Some(new) = slot.new else { return true };
         let db = self.store.db(slot.db);
         let hkey = HKey { hash: key_hash(&slot.key), key: slot.key };
-        match new {
-            Some(entry) => {
-                let has_expiry = entry.has_expiry();
-                let arc = Arc::new(entry);
-                let orig = slot.orig.clone();
-                let placed = db.map.compare_insert(hkey.clone(), arc.clone(), |cur| {
-                    orig.as_ref().is_some_and(|o| Arc::ptr_eq(o, cur))
-                });
-                if !Arc::ptr_eq(placed.value(), &arc) {
-                    return false;
-                }
-                if has_expiry {
-                    db.expires.insert(hkey, ());
-                }
-                true
-            }
-            None => match (&slot.orig, db.map.get(&hkey as &dyn KeyParts)) {
-                (None, None) => true,
-                (Some(o), Some(cur)) if Arc::ptr_eq(o, cur.value()) => cur.remove(),
-                _ => false,
+        let has_expiry = new.as_ref().is_some_and(|e| e.has_expiry());
+        let ok = match (slot.orig, new) {
+            (None, None) => db.load(&hkey.key).is_none(),
+            (None, Some(entry)) => db.create(hkey.clone(), Arc::new(entry)),
+            (Some(orig), new) => match db.map.get(&hkey as &dyn KeyParts) {
+                None => false,
+                Some(node) => match new {
+                    None => db.kill(&node, &orig),
+                    Some(entry) => {
+                        let prev = node.value().compare_and_swap(&orig, Some(Arc::new(entry)));
+                        prev.as_ref().is_some_and(|p| Arc::ptr_eq(p, &orig))
+                    }
+                },
             },
+        };
+        if ok && has_expiry {
+            db.expires.insert(hkey, ());
         }
+        ok
     }
 }
 
-/// Writes `new` at `key` unconditionally.
+/// The first live entry after `e`.
+fn next_live(e: MapEntry<'_>) -> Option<(MapEntry<'_>, Arc<Entry>)> {
+    let mut after = e.next();
+    while let Some(a) = after {
+        if let Some(v) = a.value().load_full() {
+            return Some((a, v));
+        }
+        after = a.next();
+    }
+    None
+}
+
+/// Writes `new` at `key` unconditionally (exclusive gate held: no concurrent writers).
 fn apply(db: &Db, key: Bytes, new: Option<Entry>) {
     let hkey = HKey { hash: key_hash(&key), key };
+    let node = db.map.get(&hkey as &dyn KeyParts);
     match new {
         Some(entry) => {
             let has_expiry = entry.has_expiry();
-            db.map.insert(hkey.clone(), Arc::new(entry));
+            match node {
+                Some(n) if n.value().load().is_some() => n.value().store(Some(Arc::new(entry))),
+                _ => {
+                    db.map.insert(hkey.clone(), ArcSwapOption::from(Some(Arc::new(entry))));
+                }
+            }
             if has_expiry {
                 db.expires.insert(hkey, ());
             }
         }
         None => {
-            db.map.remove(&hkey as &dyn KeyParts);
+            if let Some(n) = node {
+                n.value().store(None);
+                n.remove();
+            }
         }
     }
 }
@@ -396,23 +467,22 @@ impl KeyView for LockFreeView<'_> {
     fn expires_len(&mut self, db: usize) -> usize {
         self.require_db_scope();
         self.commit_pending();
-        let d = self.store.db(db);
-        d.map.iter().filter(|e| e.value().expire_at != NO_EXPIRY).count()
+        self.store.db(db).live().filter(|(_, v)| v.expire_at != NO_EXPIRY).count()
     }
 
     fn scan(&mut self, db: usize, cursor: u64, count: usize, visit: &mut dyn FnMut(&Bytes, &Entry)) -> u64 {
         self.require_db_scope();
         self.commit_pending();
         let d = self.store.db(db);
-        let mut next = d.at_or_after(cursor);
+        let mut next = d.live_at_or_after(cursor);
         let mut n = 0;
-        while let Some(e) = next {
+        while let Some((e, v)) = next {
             if n == count.max(1) {
                 return e.key().hash;
             }
-            visit(&e.key().key, e.value());
+            visit(&e.key().key, &v);
             n += 1;
-            next = e.next();
+            next = next_live(e);
         }
         0
     }
@@ -420,8 +490,8 @@ impl KeyView for LockFreeView<'_> {
     fn for_each(&mut self, db: usize, visit: &mut dyn FnMut(&Bytes, &Entry)) {
         self.require_db_scope();
         self.commit_pending();
-        for e in self.store.db(db).map.iter() {
-            visit(&e.key().key, e.value());
+        for (e, v) in self.store.db(db).live() {
+            visit(&e.key().key, &v);
         }
     }
 
@@ -429,7 +499,7 @@ impl KeyView for LockFreeView<'_> {
         self.require_db_scope();
         self.commit_pending();
         let d = self.store.db(db);
-        let e = d.at_or_after(rand::random::<u64>().max(1)).or_else(|| d.map.front())?;
+        let (e, _) = d.live_at_or_after(rand::random::<u64>().max(1)).or_else(|| d.live_at_or_after(0))?;
         Some(e.key().key.clone())
     }
 
@@ -534,19 +604,21 @@ impl Store for LockFreeStore {
             };
             sampled += 1;
             let hkey = idx.key();
-            match d.map.get(hkey as &dyn KeyParts) {
-                Some(e) if e.value().is_expired(now) => {
-                    if e.remove() {
+            let node = d.map.get(hkey as &dyn KeyParts);
+            let snapshot = node.as_ref().and_then(|n| n.value().load_full());
+            match (node, snapshot) {
+                (Some(node), Some(v)) if v.is_expired(now) => {
+                    if d.kill(&node, &v) {
                         self.expired.fetch_add(1, Ordering::Relaxed);
                         expired.push(hkey.key.clone());
                     }
                     idx.remove();
                 }
-                Some(e) if e.value().has_expiry() => {}
+                (_, Some(v)) if v.has_expiry() => {}
                 _ => {
                     // Stale index entry; re-add if a writer gave the key an expiry meanwhile.
                     idx.remove();
-                    if d.map.get(hkey as &dyn KeyParts).is_some_and(|e| e.value().has_expiry()) {
+                    if d.load(&hkey.key).is_some_and(|e| e.has_expiry()) {
                         d.expires.insert(hkey.clone(), ());
                     }
                 }

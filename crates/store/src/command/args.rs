@@ -32,13 +32,6 @@ impl Args {
         self.remaining() == 0
     }
 
-    /// The next argument, if any.
-    pub fn next(&mut self) -> Option<Bytes> {
-        let a = self.argv.get(self.pos)?.clone();
-        self.pos += 1;
-        Some(a)
-    }
-
     /// The next argument; `ERR syntax error` if there is none.
     pub fn bytes(&mut self) -> Result<Bytes, Frame> {
         self.next().ok_or_else(error::syntax)
@@ -91,5 +84,16 @@ impl Args {
         } else {
             Err(error::syntax())
         }
+    }
+}
+
+/// Arguments not yet consumed, one at a time (`args.next()`).
+impl Iterator for Args {
+    type Item = Bytes;
+
+    fn next(&mut self) -> Option<Bytes> {
+        let a = self.argv.get(self.pos)?.clone();
+        self.pos += 1;
+        Some(a)
     }
 }

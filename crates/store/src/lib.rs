@@ -19,6 +19,7 @@ pub mod num;
 pub mod session;
 pub mod store;
 pub mod testing;
+pub mod types;
 pub mod value;
 
 pub use client::{ClientRegistry, ClientState};

@@ -4,6 +4,8 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use bytes::Bytes;
 
+use crate::types::{hash::Hash, list::List, set::Set, zset::ZSet};
+
 /// A string value. Redis stores strings that look like integers as integers to save
 /// memory and make INCR cheap; Tandem does the same (`OBJECT ENCODING` says `int`).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -74,10 +76,15 @@ pub fn owned(data: Bytes) -> Bytes {
 /// allocation made for the value, never appended to in place.
 pub const EMBSTR_MAX: usize = 44;
 
-/// The value held by a key. Later issues add lists, hashes, sets and sorted sets.
+/// The value held by a key. Collections are boxed so that the common case, a string,
+/// keeps `Value` (and every `Entry`) small.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value {
     Str(RString),
+    List(Box<List>),
+    Hash(Box<Hash>),
+    Set(Box<Set>),
+    ZSet(Box<ZSet>),
 }
 
 impl Value {
@@ -85,6 +92,10 @@ impl Value {
     pub fn type_name(&self) -> &'static str {
         match self {
             Value::Str(_) => "string",
+            Value::List(_) => "list",
+            Value::Hash(_) => "hash",
+            Value::Set(_) => "set",
+            Value::ZSet(_) => "zset",
         }
     }
 
@@ -92,6 +103,10 @@ impl Value {
     pub fn encoding(&self) -> &'static str {
         match self {
             Value::Str(s) => s.encoding(),
+            Value::List(l) => l.encoding(),
+            Value::Hash(h) => h.encoding(),
+            Value::Set(s) => s.encoding(),
+            Value::ZSet(z) => z.encoding(),
         }
     }
 

@@ -1,8 +1,13 @@
 //! Command implementations, one module per group (like Redis's `t_string.c`, ...). Each
 //! module declares its `COMMANDS` table next to the functions.
 
+pub mod config;
 pub mod connection;
 pub mod docs;
+pub mod hash;
 pub mod keys;
+pub mod list;
 pub mod server;
+pub mod set;
 pub mod string;
+pub mod zset;

@@ -1,0 +1,56 @@
+//! Running the server `--mode` names until it shuts down: SHUTDOWN, or SIGINT/SIGTERM,
+//! which a signal thread turns into `ServerHandle::shutdown`.
+
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use signal_hook::consts::{SIGINT, SIGTERM};
+use signal_hook::iterator::Signals;
+use store::{Engine, Mode};
+use tracing::{info, warn};
+
+/// Binds the configured addresses, reports where it listens, and serves until shut down.
+pub fn run(engine: Arc<Engine>) -> io::Result<()> {
+    let mode = engine.config.read(|c| c.mode);
+    match mode {
+        Mode::EventLoop => {
+            let server = server_eventloop::Server::bind(engine)?;
+            let handle = server.handle();
+            ready(server.local_addr());
+            on_signal(move || handle.shutdown())?;
+            server.run()
+        }
+        Mode::Threaded => {
+            let server = server_threaded::Server::bind(engine)?;
+            let handle = server.handle();
+            ready(server.local_addr());
+            on_signal(move || handle.shutdown())?;
+            server.run()
+        }
+    }
+}
+
+fn ready(addr: SocketAddr) {
+    info!("Ready to accept connections on {addr}");
+}
+
+/// Calls `shutdown` on the first SIGINT or SIGTERM; a second one exits at once, as Redis
+/// does when a shutdown takes too long for the operator.
+fn on_signal(shutdown: impl Fn() + Send + 'static) -> io::Result<()> {
+    let mut signals = Signals::new([SIGINT, SIGTERM])?;
+    std::thread::Builder::new().name("signals".into()).spawn(move || {
+        let mut asked = false;
+        for signal in signals.forever() {
+            let name = if signal == SIGINT { "SIGINT" } else { "SIGTERM" };
+            if asked {
+                warn!("Received {name} during shutdown: exiting now.");
+                std::process::exit(1);
+            }
+            info!("Received {name} scheduling shutdown...");
+            asked = true;
+            shutdown();
+        }
+    })?;
+    Ok(())
+}

@@ -1,0 +1,156 @@
+//! The `tandem` binary as a user runs it: help and version, configuration errors, and a
+//! clean start and stop in both modes.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+const TANDEM: &str = env!("CARGO_BIN_EXE_tandem");
+
+fn tandem(args: &[&str]) -> Output {
+    Command::new(TANDEM).args(args).env_remove("TANDEM_PORT").output().expect("run tandem")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A config file in the temp directory, removed when dropped.
+struct TempConf(PathBuf);
+
+impl TempConf {
+    fn new(name: &str, text: &str) -> TempConf {
+        let path = std::env::temp_dir().join(format!("tandem-cli-{name}-{}.conf", std::process::id()));
+        std::fs::write(&path, text).expect("write config");
+        TempConf(path)
+    }
+
+    fn path(&self) -> &str {
+        self.0.to_str().expect("utf-8 path")
+    }
+}
+
+impl Drop for TempConf {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+#[test]
+fn help_describes_the_flags() {
+    let o = tandem(&["--help"]);
+    assert!(o.status.success());
+    let out = String::from_utf8_lossy(&o.stdout);
+    for flag in ["--mode", "--store", "--port", "--bind", "--maxclients", "CONFIG-FILE", "TANDEM_PORT"] {
+        assert!(out.contains(flag), "{flag} missing from:\n{out}");
+    }
+    assert!(tandem(&["-h"]).status.success());
+}
+
+#[test]
+fn version_prints_the_version() {
+    let o = tandem(&["--version"]);
+    assert!(o.status.success());
+    assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), format!("tandem {}", env!("CARGO_PKG_VERSION")));
+}
+
+#[test]
+fn bad_config_file_exits_1_naming_the_line() {
+    let conf = TempConf::new("bad", "port 7000\nfoo bar\n");
+    let o = tandem(&[conf.path()]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.contains("FATAL CONFIG FILE ERROR"), "{err}");
+    assert!(err.contains(&format!("Reading the configuration file {}, at line 2", conf.path())), "{err}");
+    assert!(err.contains(">>> 'foo bar'"), "{err}");
+    assert!(err.contains("Bad directive or wrong number of arguments"), "{err}");
+}
+
+#[test]
+fn bad_value_in_config_file_exits_1_with_the_reason() {
+    let conf = TempConf::new("badvalue", "\nmaxclients 0\n");
+    let o = tandem(&[conf.path()]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(
+        err.contains("at line 2\n>>> 'maxclients 0'\nargument must be between 1 and 4294967295 inclusive"),
+        "{err}"
+    );
+}
+
+#[test]
+fn missing_config_file_exits_1() {
+    let o = tandem(&["/no/such/tandem.conf"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("can't open config file '/no/such/tandem.conf'"), "{}", stderr(&o));
+}
+
+#[test]
+fn bad_flag_value_exits_1() {
+    let o = tandem(&["--maxclients", "0"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        stderr(&o).trim(),
+        "tandem: invalid --maxclients '0': argument must be between 1 and 4294967295 inclusive"
+    );
+}
+
+#[test]
+fn unknown_mode_is_refused() {
+    let o = tandem(&["--mode", "forked"]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("possible values: eventloop, threaded"), "{}", stderr(&o));
+}
+
+/// Starts `tandem` on any free port (given through `TANDEM_PORT`), answers a PING,
+/// then stops on SIGTERM with status 0.
+fn serves_and_stops_on_sigterm(mode: &str) {
+    let mut child = Command::new(TANDEM)
+        .args(["--mode", mode, "--loglevel", "notice"])
+        .env("TANDEM_PORT", "0")
+        .env_remove("RUST_LOG")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("spawn tandem");
+    let mut log = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut banner = String::new();
+    let addr = loop {
+        let mut line = String::new();
+        if log.read_line(&mut line).expect("read log") == 0 {
+            let _ = child.kill();
+            panic!("tandem exited before listening; log:\n{banner}");
+        }
+        banner.push_str(&line);
+        if let Some(addr) = line.trim().split("Ready to accept connections on ").nth(1) {
+            break addr.to_string();
+        }
+    };
+    assert!(banner.contains(&format!("mode={mode}")), "{banner}");
+    assert!(banner.contains(&format!("pid={}", child.id())), "{banner}");
+
+    let mut conn = TcpStream::connect(&addr).expect("connect");
+    conn.set_read_timeout(Some(Duration::from_secs(5))).expect("timeout");
+    conn.write_all(b"PING\r\n").expect("write");
+    let mut reply = [0u8; 7];
+    conn.read_exact(&mut reply).expect("read");
+    assert_eq!(&reply, b"+PONG\r\n");
+    drop(conn);
+
+    // SAFETY: sending a signal to the child we spawned.
+    assert_eq!(unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) }, 0);
+    let status = child.wait().expect("wait");
+    assert_eq!(status.code(), Some(0));
+}
+
+#[test]
+fn eventloop_serves_and_stops_on_sigterm() {
+    serves_and_stops_on_sigterm("eventloop");
+}
+
+#[test]
+fn threaded_serves_and_stops_on_sigterm() {
+    serves_and_stops_on_sigterm("threaded");
+}

@@ -1,0 +1,5 @@
+//! Hash commands (see `COMMANDS`).
+
+use crate::command::CommandSpec;
+
+pub static COMMANDS: &[CommandSpec] = &[];

@@ -1,0 +1,5 @@
+//! Set commands (see `COMMANDS`).
+
+use crate::command::CommandSpec;
+
+pub static COMMANDS: &[CommandSpec] = &[];

@@ -1,0 +1,5 @@
+//! ZSet commands (see `COMMANDS`).
+
+use crate::command::CommandSpec;
+
+pub static COMMANDS: &[CommandSpec] = &[];

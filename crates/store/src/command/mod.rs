@@ -145,7 +145,8 @@ pub fn dispatch(engine: &Engine, client: &mut ClientState, argv: Vec<Bytes>) -> 
         return crate::error::unknown_command(&argv);
     };
     let container = spec;
-    let (spec, skip) = if spec.subcommands.is_empty() {
+    // A container whose arity allows it alone (COMMAND) runs its own handler without a subcommand.
+    let (spec, skip) = if spec.subcommands.is_empty() || (argv.len() == 1 && spec.arity_ok(1)) {
         (spec, 1)
     } else {
         if argv.len() < 2 {

@@ -13,7 +13,7 @@ pub const REDIS_VERSION: &str = "7.2.0";
 
 pub static COMMANDS: &[CommandSpec] = &[
     CommandSpec::new("ping", -1, FAST, (0, 0, 0), Group::Connection, ping),
-    CommandSpec::new("echo", 2, FAST, (0, 0, 0), Group::Connection, echo),
+    CommandSpec::new("echo", 2, LOADING | STALE | FAST, (0, 0, 0), Group::Connection, echo),
     CommandSpec::new(
         "quit",
         -1,
@@ -404,6 +404,6 @@ pub fn help_reply(container: &str, lines: &[&str]) -> Frame {
     )))];
     out.extend(lines.iter().map(|l| Frame::Simple(Bytes::copy_from_slice(l.as_bytes()))));
     out.push(Frame::simple("HELP"));
-    out.push(Frame::simple("    Print this help."));
+    out.push(Frame::simple("    Prints this help."));
     Frame::Array(out)
 }

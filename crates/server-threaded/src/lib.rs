@@ -10,7 +10,7 @@
 //! Architecture invariant: no command semantics here, and no thread ever writes into
 //! another client's socket — a connection's bytes are only written by its own thread.
 
-use std::io::{self, ErrorKind, Read, Write};
+use std::io::{self, ErrorKind, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
 use std::os::fd::AsRawFd;
 use std::sync::atomic::Ordering;
@@ -18,7 +18,9 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 use parking_lot::{Condvar, Mutex};
+use store::blocking::BlockWaker;
 use store::client::{ClientCloser, RegisterError};
 use store::engine::Stats;
 use store::session::{CloseReason, Flow, Session};
@@ -30,6 +32,9 @@ use tracing::{debug, info, warn};
 const CLIENT_STACK: usize = 256 * 1024;
 /// How long shutdown waits for client threads to write their replies in flight.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
+/// A blocked client's thread looks at its socket this often, to notice a disconnect (and
+/// leave the queue) while nothing wakes it.
+const BLOCKED_LIVENESS_CHECK: Duration = Duration::from_millis(100);
 
 /// A bound, not yet running, threaded server.
 pub struct Server {
@@ -209,12 +214,13 @@ fn start_client(shared: &Arc<Shared>, mut stream: TcpStream, addr: SocketAddr) -
     }
     shared.conns.lock().push((id, clone));
     let max_bulk = engine.config.read(|c| c.proto_max_bulk_len) as usize;
-    let session = Session::new(client, max_bulk);
+    let (wake_tx, wake_rx) = crossbeam_channel::bounded(1);
+    let session = Session::new(client, max_bulk, Arc::new(ChannelWaker(wake_tx)));
     let thread_shared = shared.clone();
     let spawned = std::thread::Builder::new()
         .name(format!("client-{id}"))
         .stack_size(CLIENT_STACK)
-        .spawn(move || serve_client(&thread_shared, stream, session));
+        .spawn(move || serve_client(&thread_shared, stream, session, wake_rx));
     match spawned {
         Ok(t) => Some(t),
         Err(e) => {
@@ -236,6 +242,16 @@ fn refuse(engine: &Engine, stream: &mut TcpStream) {
     let _ = stream.shutdown(Shutdown::Both);
 }
 
+/// Wakes a blocked client's thread. The channel holds one token: a wake-up that finds one
+/// pending is redundant, so `try_send` never blocks the waker.
+struct ChannelWaker(Sender<()>);
+
+impl BlockWaker for ChannelWaker {
+    fn wake(&self, _client: u64) {
+        let _ = self.0.try_send(());
+    }
+}
+
 /// CLIENT KILL for a threaded client: shutting the socket down wakes its blocked read.
 struct SocketCloser(TcpStream);
 
@@ -245,59 +261,50 @@ impl ClientCloser for SocketCloser {
     }
 }
 
-fn serve_client(shared: &Shared, mut stream: TcpStream, mut session: Session) {
+fn serve_client(shared: &Shared, mut stream: TcpStream, mut session: Session, wake: Receiver<()>) {
     let engine = &*shared.engine;
     let id = session.client.id;
-    let reason = client_loop(engine, &mut stream, &mut session);
+    let reason = client_loop(engine, &mut stream, &mut session, &wake);
+    session.cancel_block(engine);
     debug!(client = id, addr = %session.client.info.addr, reason = ?reason, "client closed");
     let _ = stream.shutdown(Shutdown::Both);
     shared.conns.lock().retain(|(i, _)| *i != id);
     engine.clients.unregister(id);
 }
 
-/// Reads, executes and writes until the connection ends; returns why.
-fn client_loop(engine: &Engine, stream: &mut TcpStream, session: &mut Session) -> Option<CloseReason> {
-    let mut read_timeout: Option<Duration> = None;
+/// Reads, executes and writes until the connection ends; returns why (`None`: the peer left).
+fn client_loop(
+    engine: &Engine,
+    stream: &mut TcpStream,
+    session: &mut Session,
+    wake: &Receiver<()>,
+) -> Option<CloseReason> {
     loop {
-        let timeout = engine.config.read(|c| c.timeout);
-        let wanted = (timeout > 0).then(|| Duration::from_secs(timeout));
-        if wanted != read_timeout {
-            let _ = stream.set_read_timeout(wanted);
-            read_timeout = wanted;
-        }
-        session.reserve_read();
+        // No read timeout: the cron thread closes idle clients (see `close_idle_clients`).
         let n = match read_into(stream, session) {
             Ok(0) => return None,
             Ok(n) => n,
-            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
-                if session.client.info.idle_ms() >= (timeout * 1000) as i64 {
-                    return None;
-                }
-                continue;
-            }
             Err(e) if e.kind() == ErrorKind::Interrupted => continue,
             Err(_) => return None,
         };
         Stats::add(&engine.stats.net_input_bytes, n as u64);
         session.client.info.touch();
-        let flow = session.process(engine);
-        if session.output_over_limit(engine.config.read(|c| c.output_limit_normal)) {
-            Stats::add(&engine.stats.client_output_buffer_limit_disconnections, 1);
-            return Some(CloseReason::OutputBufferLimit);
-        }
-        session.publish_sizes();
-        if !session.reply.is_empty() {
-            if stream.write_all(&session.reply).is_err() {
-                return None;
+        // Execute everything buffered; a blocking command parks the thread until it is
+        // served, then the requests pipelined behind it run.
+        let pause_at = Session::pause_at(engine);
+        loop {
+            let flow = session.execute_requests(engine, pause_at);
+            if let Err(reason) = session.check_output_limits(engine) {
+                return Some(reason);
             }
-            Stats::add(&engine.stats.net_output_bytes, session.reply.len() as u64);
-            session.reply.clear();
-            if session.reply.capacity() > 4 * 1024 * 1024 {
-                session.reply.shrink_to(64 * 1024);
+            session.publish();
+            write_replies(engine, stream, session).ok()?;
+            match flow {
+                Flow::Close(reason) => return Some(reason),
+                Flow::Continue => break,
+                Flow::Paused => continue,
+                Flow::Blocked => wait_unblocked(engine, stream, session, wake)?,
             }
-        }
-        if let Flow::Close(reason) = flow {
-            return Some(reason);
         }
         if session.client.info.killed() {
             return Some(CloseReason::Killed);
@@ -305,16 +312,63 @@ fn client_loop(engine: &Engine, stream: &mut TcpStream, session: &mut Session) -
     }
 }
 
-/// Reads once into the session's query buffer.
+/// Writes the queued replies with one `write_all`.
+fn write_replies(engine: &Engine, stream: &mut TcpStream, session: &mut Session) -> io::Result<()> {
+    let n = session.unsent_len();
+    if n == 0 {
+        return Ok(());
+    }
+    stream.write_all(session.unsent())?;
+    session.consume(n);
+    Stats::add(&engine.stats.net_output_bytes, n as u64);
+    Ok(())
+}
+
+/// Parks a blocked client's thread until its command is served, times out or is unblocked.
+/// `None` if the client went away (or was killed, or the server stops) meanwhile.
+fn wait_unblocked(engine: &Engine, stream: &TcpStream, session: &mut Session, wake: &Receiver<()>) -> Option<()> {
+    loop {
+        let deadline = session.block_deadline();
+        let wait = deadline
+            .map(|d| d.saturating_duration_since(Instant::now()))
+            .unwrap_or(BLOCKED_LIVENESS_CHECK)
+            .min(BLOCKED_LIVENESS_CHECK);
+        let woken = match wake.recv_timeout(wait) {
+            Ok(()) => true,
+            Err(RecvTimeoutError::Timeout) => false,
+            Err(RecvTimeoutError::Disconnected) => return None,
+        };
+        if engine.shutdown.load(Ordering::SeqCst) || session.client.info.killed() || peer_closed(stream) {
+            return None;
+        }
+        let expired = deadline.is_some_and(|d| Instant::now() >= d);
+        if (woken || expired) && session.retry_blocked(engine) {
+            return Some(());
+        }
+    }
+}
+
+/// True if the peer has closed its side (a zero-byte non-blocking peek).
+fn peer_closed(stream: &TcpStream) -> bool {
+    let mut byte = [0u8; 1];
+    // SAFETY: recv into a valid one-byte buffer on an open socket; MSG_DONTWAIT never blocks.
+    let n = unsafe {
+        libc::recv(stream.as_raw_fd(), byte.as_mut_ptr().cast(), 1, libc::MSG_PEEK | libc::MSG_DONTWAIT)
+    };
+    n == 0
+}
+
+/// Reads once into the session's query buffer, as much as the session asks for.
 fn read_into(stream: &mut TcpStream, session: &mut Session) -> io::Result<usize> {
+    let want = session.read_size();
     let q = &mut session.query;
-    let start = q.len();
-    let room = q.capacity() - start;
-    q.resize(start + room, 0);
-    let r = stream.read(&mut q[start..]);
-    let n = *r.as_ref().unwrap_or(&0);
-    q.truncate(start + n);
-    r
+    q.reserve(want);
+    let len = q.len();
+    let n = socket2::SockRef::from(&*stream).recv(&mut q.spare_capacity_mut()[..want])?;
+    // SAFETY: `recv` initialized the first `n` bytes of the spare capacity (socket2
+    // guarantees it returns no more than it wrote), and `n <= want <= capacity - len`.
+    unsafe { q.set_len(len + n) };
+    Ok(n)
 }
 
 fn cron_loop(shared: Arc<Shared>) {
@@ -332,5 +386,24 @@ fn cron_loop(shared: Arc<Shared>) {
             }
         }
         engine.active_expire_cycle(engine.expire_budget());
+        close_idle_clients(&shared);
+    }
+}
+
+/// The idle `timeout`, applied to every client (also after CONFIG SET changes it), like
+/// Redis's clientsCron: an idle client's socket is shut down, which ends its thread's read.
+/// A blocked client is not idle: its wait has its own timeout.
+fn close_idle_clients(shared: &Shared) {
+    let engine = &shared.engine;
+    let timeout_ms = engine.config.read(|c| c.timeout).saturating_mul(1000);
+    if timeout_ms == 0 {
+        return;
+    }
+    for (id, stream) in shared.conns.lock().iter() {
+        let idle = engine.clients.get(*id).map(|c| c.idle_ms()).unwrap_or(0);
+        if idle > timeout_ms as i64 && !engine.blocked.is_blocked(*id) {
+            debug!(client = id, "closing idle client");
+            let _ = stream.shutdown(Shutdown::Both);
+        }
     }
 }

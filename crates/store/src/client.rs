@@ -103,6 +103,8 @@ pub struct ClientState {
     pub close_after_reply: bool,
     /// Set by `CLIENT REPLY OFF|SKIP`: replies are computed but not sent.
     pub reply_mode: ReplyMode,
+    /// Set by a blocking command that found nothing to serve (see `crate::blocking`).
+    pub block: Option<crate::blocking::BlockRequest>,
     pub info: Arc<ClientInfo>,
 }
 
@@ -188,8 +190,17 @@ impl ClientRegistry {
             protocol: Protocol::Resp2,
             close_after_reply: false,
             reply_mode: ReplyMode::On,
+            block: None,
             info,
         })
+    }
+
+    /// CLIENT KILL: the client leaves the registry at once (it is no longer listed and can't
+    /// be killed twice) and its server is asked to close it.
+    pub fn kill(&self, id: u64) -> bool {
+        let Some(info) = self.clients.lock().remove(&id) else { return false };
+        info.kill();
+        true
     }
 
     pub fn unregister(&self, id: u64) {

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use resp::Frame;
 
+use crate::blocking::BlockedClients;
 use crate::client::{ClientRegistry, ClientState};
 use crate::clock::now_ms;
 use crate::config::Config;
@@ -71,6 +72,8 @@ pub struct Engine {
     store: Box<dyn Store>,
     pub config: Config,
     pub clients: ClientRegistry,
+    /// Clients blocked on keys (BLPOP and friends).
+    pub blocked: BlockedClients,
     pub stats: Stats,
     pub started: Instant,
     pub started_ms: i64,
@@ -92,6 +95,7 @@ impl Engine {
             store,
             config,
             clients: ClientRegistry::default(),
+            blocked: BlockedClients::default(),
             stats: Stats::default(),
             started: Instant::now(),
             started_ms: now_ms(),

@@ -1,152 +1,360 @@
 //! [`Session`]: the part of a connection both servers share — query buffer, request
-//! parser, reply buffer and client state — and the one loop that turns buffered request
-//! bytes into buffered reply bytes. Servers only move bytes between sockets and a session.
+//! parser, reply buffer, client state, blocked state — and the one loop that turns
+//! buffered request bytes into buffered reply bytes. Servers only move bytes between a
+//! socket and a session: they read into [`Session::query`], call
+//! [`Session::execute_requests`], write [`Session::unsent`] and report it with
+//! [`Session::consume`].
+//!
+//! Backpressure: while a client's unsent replies exceed [`Session::pause_at`], its requests
+//! are not executed ([`Flow::Paused`]); they wait in the query buffer (and the socket) until
+//! the client has read its replies. So a client that pipelines without reading costs at most
+//! that much memory, whatever the output limits say.
 
+use std::io::Write;
+use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::BytesMut;
-use resp::{Frame, RequestParser};
+use resp::{Frame, ProtocolError, RequestParser};
 
+use crate::blocking::{BlockRequest, BlockWaker, UnblockReason};
 use crate::client::{ClientState, ReplyMode};
 use crate::config::OutputLimit;
 use crate::engine::{Engine, Stats};
 
+/// Bytes asked of the socket per read (Redis's `PROTO_IOBUF_LEN`).
+pub const READ_CHUNK: usize = 16 * 1024;
+/// Largest single read while the parser waits for a big bulk argument.
+pub const BIG_READ_CHUNK: usize = 1024 * 1024;
+/// Unsent reply bytes past which a client's requests wait (unless its hard output limit is
+/// larger, so that limit still disconnects). Bounds a non-reading client's memory even when
+/// `client-output-buffer-limit normal` is 0 (unlimited).
+pub const REPLY_PAUSE_BOUND: usize = 64 * 1024 * 1024;
+/// Reply buffer capacity kept after it drains; a bigger one is freed so one large reply
+/// does not pin its memory for the life of the connection.
+pub const REPLY_BUFFER_KEEP: usize = 64 * 1024;
+/// Query buffer capacity kept once it is empty, for the same reason.
+pub const QUERY_BUFFER_KEEP: usize = 64 * 1024;
+
 /// Why a session must be closed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CloseReason {
     /// QUIT, or CLIENT KILL of oneself: close once the replies are written.
     Requested,
     /// A protocol error: its error reply is queued; close once it is written.
-    ProtocolError,
+    Protocol(ProtocolError),
     /// The query buffer grew past `client-query-buffer-limit`.
-    QueryBufferLimit,
-    /// The reply buffer grew past `client-output-buffer-limit`.
-    OutputBufferLimit,
+    QueryBufferLimit(usize),
+    /// The unsent replies grew past `client-output-buffer-limit`.
+    OutputBufferLimit(usize),
     /// CLIENT KILL from another client.
     Killed,
 }
 
-/// What a server should do after [`Session::process`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+impl std::fmt::Display for CloseReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CloseReason::Requested => f.write_str("closed after reply (QUIT or CLIENT KILL)"),
+            CloseReason::Protocol(e) => write!(f, "{e}"),
+            CloseReason::QueryBufferLimit(n) => {
+                write!(f, "query buffer of {n} bytes reached client-query-buffer-limit")
+            }
+            CloseReason::OutputBufferLimit(n) => {
+                write!(f, "{n} unsent reply bytes reached client-output-buffer-limit")
+            }
+            CloseReason::Killed => f.write_str("killed by CLIENT KILL"),
+        }
+    }
+}
+
+/// What the server should do after [`Session::execute_requests`].
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Flow {
-    /// Write the replies and keep reading.
+    /// Every complete request ran: write the replies and read more.
     Continue,
+    /// The unsent replies are over the pause bound: write them, then call
+    /// `execute_requests` again before reading more.
+    Paused,
+    /// The client waits on a blocking command (see [`Session::retry_blocked`]); its
+    /// remaining requests wait in the query buffer.
+    Blocked,
     /// Write the replies (best effort), then close.
     Close(CloseReason),
 }
-
-/// Read this much at a time from a socket unless a large bulk is known to be coming.
-pub const READ_CHUNK: usize = 16 * 1024;
-
-/// A reader stops reading requests from a client whose unsent replies exceed this, even
-/// when `client-output-buffer-limit normal` is 0 (unlimited), until they drain: a client
-/// that pipelines without reading can't make the server buffer without bound.
-pub const REPLY_BACKPRESSURE: usize = 64 * 1024 * 1024;
 
 pub struct Session {
     pub client: ClientState,
     parser: RequestParser,
     /// Bytes read but not yet parsed into complete requests.
     pub query: BytesMut,
-    /// Encoded replies not yet written.
-    pub reply: Vec<u8>,
-    /// When the reply buffer first went over the soft output limit.
+    /// Encoded replies; `reply[..sent]` is already written.
+    reply: Vec<u8>,
+    sent: usize,
+    /// Set once a protocol error was replied: nothing more runs, and the connection closes
+    /// when the error is written (Redis's CLIENT_CLOSE_AFTER_REPLY).
+    protocol_error: Option<ProtocolError>,
+    /// When the unsent replies first went over the soft output limit.
     soft_limit_since: Option<Instant>,
+    /// The blocking command this client waits on, if any.
+    blocked: Option<BlockRequest>,
+    /// How the blocked-clients registry wakes this client.
+    waker: Arc<dyn BlockWaker>,
+    /// (qbuf, unsent) as last published to CLIENT LIST.
+    published: (usize, usize),
 }
 
 impl Session {
-    pub fn new(client: ClientState, max_bulk_len: usize) -> Session {
+    pub fn new(client: ClientState, max_bulk_len: usize, waker: Arc<dyn BlockWaker>) -> Session {
         Session {
             client,
             parser: RequestParser::new(max_bulk_len),
-            query: BytesMut::with_capacity(READ_CHUNK),
-            reply: Vec::with_capacity(READ_CHUNK),
+            query: BytesMut::new(),
+            reply: Vec::new(),
+            sent: 0,
+            protocol_error: None,
             soft_limit_since: None,
+            blocked: None,
+            waker,
+            published: (0, 0),
         }
     }
 
-    /// How many bytes the next read should make room for.
+    /// How many bytes the next read should ask for: [`READ_CHUNK`], or up to
+    /// [`BIG_READ_CHUNK`] when the parser waits for a big bulk argument.
     pub fn read_size(&self) -> usize {
         match self.parser.pending_bulk_len() {
-            Some(n) if n > READ_CHUNK => n.min(1024 * 1024),
+            Some(pending) if pending > READ_CHUNK => pending.min(BIG_READ_CHUNK),
             _ => READ_CHUNK,
         }
     }
 
-    /// Makes room for a read and returns the buffer to read into (`query`'s spare capacity).
-    pub fn reserve_read(&mut self) {
-        let want = self.read_size();
-        if self.query.capacity() - self.query.len() < want {
-            self.query.reserve(want);
+    /// Reply bytes not yet written.
+    pub fn unsent(&self) -> &[u8] {
+        &self.reply[self.sent..]
+    }
+
+    pub fn unsent_len(&self) -> usize {
+        self.reply.len() - self.sent
+    }
+
+    /// Records that the first `n` unsent bytes were written.
+    pub fn consume(&mut self, n: usize) {
+        self.sent += n;
+        debug_assert!(self.sent <= self.reply.len());
+        if self.sent == self.reply.len() {
+            self.reply.clear();
+            self.sent = 0;
+            if self.reply.capacity() > REPLY_BUFFER_KEEP {
+                self.reply = Vec::new();
+            }
+        } else if self.sent > self.reply.len() / 2 {
+            // Compact once the written part is the larger one: each byte moves O(1) times.
+            self.reply.drain(..self.sent);
+            self.sent = 0;
         }
     }
 
-    /// Parses and executes every complete request in the query buffer, appending each
-    /// reply to the reply buffer in the client's protocol.
-    pub fn process(&mut self, engine: &Engine) -> Flow {
+    /// No more requests run: the connection closes once its replies are written.
+    pub fn closing(&self) -> Option<CloseReason> {
+        if let Some(e) = &self.protocol_error {
+            return Some(CloseReason::Protocol(e.clone()));
+        }
+        self.client.close_after_reply.then_some(CloseReason::Requested)
+    }
+
+    /// Unsent reply bytes past which requests wait: [`REPLY_PAUSE_BOUND`], or the hard
+    /// output limit when that is larger.
+    pub fn pause_at(engine: &Engine) -> usize {
+        let hard = engine.config.read(|c| c.output_limit_normal.hard);
+        REPLY_PAUSE_BOUND.max(usize::try_from(hard).unwrap_or(usize::MAX))
+    }
+
+    /// Parses and executes the complete requests in the query buffer, appending their
+    /// replies, until none is left ([`Flow::Continue`]), the unsent replies pass `pause_at`
+    /// ([`Flow::Paused`]), a command blocks ([`Flow::Blocked`]), or the client is to be
+    /// closed ([`Flow::Close`]).
+    pub fn execute_requests(&mut self, engine: &Engine, pause_at: usize) -> Flow {
         if self.client.info.killed() {
             return Flow::Close(CloseReason::Killed);
         }
+        if self.blocked.is_some() {
+            return Flow::Blocked;
+        }
         loop {
+            if let Some(reason) = self.closing() {
+                return Flow::Close(reason);
+            }
+            if engine.shutdown.load(std::sync::atomic::Ordering::Relaxed) {
+                return Flow::Continue;
+            }
+            if self.unsent_len() > pause_at {
+                return Flow::Paused;
+            }
             match self.parser.parse(&mut self.query) {
                 Ok(Some(argv)) => {
-                    let frame = engine.execute(&mut self.client, argv);
-                    self.push_reply(&frame);
-                    if self.client.close_after_reply {
-                        return Flow::Close(CloseReason::Requested);
+                    let mode_before = self.client.reply_mode;
+                    let reply = engine.execute(&mut self.client, argv);
+                    if let Some(req) = self.client.block.take() {
+                        engine.blocked.block(self.client.id, req.db, &req.keys, self.waker.clone());
+                        self.blocked = Some(req);
+                        return Flow::Blocked;
+                    }
+                    if reply_wanted(&mut self.client, mode_before) {
+                        // Encoded after the command ran: HELLO 3 answers in RESP3.
+                        resp::encode(&reply, self.client.protocol, &mut self.reply);
                     }
                 }
                 Ok(None) => break,
                 Err(e) => {
-                    self.push_reply(&Frame::error(format!("ERR {e}")));
-                    return Flow::Close(CloseReason::ProtocolError);
+                    write_protocol_error(&e, &mut self.reply);
+                    self.protocol_error = Some(e);
                 }
             }
         }
-        let limit = engine.config.read(|c| c.client_query_buffer_limit) as usize;
-        if self.query.len() > limit {
+        let limit = engine.config.read(|c| c.client_query_buffer_limit);
+        if self.query.len() as u64 > limit {
             Stats::add(&engine.stats.client_query_buffer_limit_disconnections, 1);
-            return Flow::Close(CloseReason::QueryBufferLimit);
+            return Flow::Close(CloseReason::QueryBufferLimit(self.query.len()));
+        }
+        if self.query.is_empty() && self.query.capacity() > QUERY_BUFFER_KEEP {
+            self.query = BytesMut::new();
         }
         Flow::Continue
     }
 
-    /// Encodes `frame` into the reply buffer unless replies are switched off.
-    pub fn push_reply(&mut self, frame: &Frame) {
-        match self.client.reply_mode {
-            ReplyMode::On => resp::encode(frame, self.client.protocol, &mut self.reply),
-            ReplyMode::Off => {}
-            ReplyMode::Skip => self.client.reply_mode = ReplyMode::On,
+    /// Encodes `frame` as a reply, by the CLIENT REPLY rules (used for replies that do not
+    /// come from `execute_requests`, e.g. a blocked command's).
+    fn push_reply(&mut self, frame: &Frame) {
+        if self.client.reply_mode == ReplyMode::On {
+            resp::encode(frame, self.client.protocol, &mut self.reply);
         }
     }
 
-    /// True if the unsent replies break `limit` (hard, or soft for longer than its seconds).
-    pub fn output_over_limit(&mut self, limit: OutputLimit) -> bool {
-        let len = self.reply.len() as u64;
-        if limit.hard > 0 && len > limit.hard {
+    /// `client-output-buffer-limit normal`: over `hard` closes at once, over `soft` closes
+    /// once that has lasted more than `soft_seconds` (whole seconds, as Redis counts them).
+    pub fn check_output_limits(&mut self, engine: &Engine) -> Result<(), CloseReason> {
+        let unsent = self.unsent_len() as u64;
+        let OutputLimit { hard, soft, soft_seconds } = engine.config.read(|c| c.output_limit_normal);
+        let over = if hard > 0 && unsent > hard {
+            true
+        } else if soft > 0 && unsent > soft {
+            let since = *self.soft_limit_since.get_or_insert_with(Instant::now);
+            since.elapsed().as_secs() > soft_seconds
+        } else {
+            self.soft_limit_since = None;
+            false
+        };
+        if over {
+            Stats::add(&engine.stats.client_output_buffer_limit_disconnections, 1);
+            return Err(CloseReason::OutputBufferLimit(self.unsent_len()));
+        }
+        Ok(())
+    }
+
+    /// Frees the buffers of a client with nothing buffered (called for idle clients).
+    pub fn free_idle_buffers(&mut self) {
+        if self.query.is_empty() && self.query.capacity() > 0 {
+            self.query = BytesMut::new();
+        }
+        if self.reply.is_empty() && self.reply.capacity() > 0 {
+            self.reply = Vec::new();
+        }
+        self.publish();
+    }
+
+    /// Publishes the buffer sizes CLIENT LIST shows, taking the lock only when the query
+    /// buffer's or the unsent replies' size changed.
+    pub fn publish(&mut self) {
+        let now = (self.query.len(), self.unsent_len());
+        if now != self.published {
+            self.published = now;
+            let (qbuf, unsent) = now;
+            let qbuf_free = self.query.capacity() - qbuf;
+            // Like Redis: `obl` is what fits the 16 KB static reply buffer, `omem` the rest.
+            let obl = unsent.min(READ_CHUNK);
+            self.client.info.update_details(|d| {
+                d.qbuf = qbuf;
+                d.qbuf_free = qbuf_free;
+                d.obl = obl;
+                d.omem = unsent - obl;
+            });
+        }
+    }
+
+    /// True while the client waits on a blocking command.
+    pub fn is_blocked(&self) -> bool {
+        self.blocked.is_some()
+    }
+
+    /// When the blocked command times out (`None`: not blocked, or no timeout).
+    pub fn block_deadline(&self) -> Option<Instant> {
+        self.blocked.as_ref().and_then(|b| b.deadline)
+    }
+
+    /// Re-runs the blocked command after a wake-up, or ends the wait on timeout or CLIENT
+    /// UNBLOCK. Returns true when the client is no longer blocked (its reply is queued);
+    /// the caller then continues with [`Session::execute_requests`] for pipelined requests.
+    pub fn retry_blocked(&mut self, engine: &Engine) -> bool {
+        let Some(req) = self.blocked.take() else { return true };
+        let id = self.client.id;
+        let ended = match engine.blocked.unblock_requested(id) {
+            Some(UnblockReason::Error) => Some(Frame::error("UNBLOCKED client unblocked via CLIENT UNBLOCK")),
+            Some(UnblockReason::Timeout) => Some(req.timeout_reply.clone()),
+            None if req.deadline.is_some_and(|d| Instant::now() >= d) => Some(req.timeout_reply.clone()),
+            None => None,
+        };
+        if let Some(reply) = ended {
+            engine.blocked.remove(id);
+            self.push_reply(&reply);
             return true;
         }
-        if limit.soft > 0 && len > limit.soft {
-            let since = *self.soft_limit_since.get_or_insert_with(Instant::now);
-            return since.elapsed().as_secs() >= limit.soft_seconds;
+        let reply = engine.execute(&mut self.client, req.argv.clone());
+        if self.client.block.take().is_some() {
+            // Someone else got there first: keep waiting, in the same place.
+            self.blocked = Some(req);
+            return false;
         }
-        self.soft_limit_since = None;
-        false
+        engine.blocked.remove(id);
+        self.push_reply(&reply);
+        // What is left may serve the next client in line.
+        for k in &req.keys {
+            engine.blocked.signal_ready(req.db, k);
+        }
+        true
     }
 
-    /// True while the client should not be read from (see [`REPLY_BACKPRESSURE`]).
-    pub fn backpressured(&self) -> bool {
-        self.reply.len() > REPLY_BACKPRESSURE
+    /// Forgets a blocked wait (the connection is closing).
+    pub fn cancel_block(&mut self, engine: &Engine) {
+        if self.blocked.take().is_some() {
+            engine.blocked.remove(self.client.id);
+        }
     }
+}
 
-    /// Publishes buffer sizes for CLIENT LIST.
-    pub fn publish_sizes(&self) {
-        let (qbuf, qfree, omem) = (self.query.len(), self.query.capacity() - self.query.len(), self.reply.len());
-        self.client.info.update_details(|d| {
-            d.qbuf = qbuf;
-            d.qbuf_free = qfree;
-            d.omem = omem;
-            d.obl = omem.min(16 * 1024);
-        });
+/// Writes the reply to a protocol error the way Redis does: the byte it choked on is sent
+/// raw (not as UTF-8), except CR and LF, which become spaces so the error stays one line.
+fn write_protocol_error(e: &ProtocolError, out: &mut Vec<u8>) {
+    let one_line = |b: u8| if b == b'\r' || b == b'\n' { b' ' } else { b };
+    match e {
+        ProtocolError::ExpectedDollar(b) => {
+            out.extend_from_slice(b"-ERR Protocol error: expected '$', got '");
+            out.push(one_line(*b));
+            out.extend_from_slice(b"'\r\n");
+        }
+        other => {
+            let _ = write!(out, "-ERR {other}\r\n");
+        }
     }
+}
+
+/// Whether the reply of the command just executed is sent, by the CLIENT REPLY rules:
+/// `CLIENT REPLY OFF` and `SKIP` are not answered themselves, `SKIP` silences the reply of
+/// the one command after it, and `CLIENT REPLY ON` is answered whatever came before.
+/// `mode_before` is the mode the command started with; a consumed `SKIP` is reset here.
+fn reply_wanted(state: &mut ClientState, mode_before: ReplyMode) -> bool {
+    if mode_before == ReplyMode::Skip && state.reply_mode == ReplyMode::Skip {
+        state.reply_mode = ReplyMode::On;
+        return false;
+    }
+    state.reply_mode == ReplyMode::On
 }

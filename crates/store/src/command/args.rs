@@ -23,6 +23,11 @@ impl Args {
         &self.argv
     }
 
+    /// The whole request, taken back.
+    pub fn into_argv(self) -> Vec<Bytes> {
+        self.argv
+    }
+
     /// Number of arguments not yet consumed.
     pub fn remaining(&self) -> usize {
         self.argv.len() - self.pos

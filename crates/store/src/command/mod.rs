@@ -168,7 +168,17 @@ pub fn dispatch(engine: &Engine, client: &mut ClientState, argv: Vec<Bytes>) -> 
     });
     let mut args = Args::new(argv, skip);
     let mut ctx = Ctx::new(engine, client);
-    match (spec.handler)(&mut ctx, &mut args) {
+    let reply = match (spec.handler)(&mut ctx, &mut args) {
         Ok(f) | Err(f) => f,
+    };
+    if spec.has(flags::WRITE) && !engine.blocked.is_empty() {
+        // Any key a write command touched may now serve a blocked client.
+        for key in crate::commands::server::request_key_names(args.argv()) {
+            engine.blocked.signal_ready(client.db, &key);
+        }
     }
+    if let Some(req) = client.block.as_mut() {
+        req.argv = args.into_argv();
+    }
+    reply
 }

@@ -3,6 +3,7 @@
 use bytes::Bytes;
 use resp::{Frame, Protocol};
 
+use crate::blocking::UnblockReason;
 use crate::client::{ClientInfo, ClientState, ReplyMode};
 use crate::command::flags::*;
 use crate::command::{Args, CommandResult, CommandSpec, Ctx, Group};
@@ -51,6 +52,7 @@ static CLIENT: &[CommandSpec] = &[
     CommandSpec::new("kill", -3, ADMIN | NOSCRIPT | LOADING | STALE, (0, 0, 0), Group::Connection, client_kill),
     CommandSpec::new("reply", 3, NOSCRIPT | LOADING | STALE, (0, 0, 0), Group::Connection, client_reply),
     CommandSpec::new("setinfo", 4, NOSCRIPT | LOADING | STALE, (0, 0, 0), Group::Connection, client_setinfo),
+    CommandSpec::new("unblock", -3, ADMIN | NOSCRIPT | LOADING | STALE, (0, 0, 0), Group::Connection, client_unblock),
     CommandSpec::new("help", 2, LOADING | STALE, (0, 0, 0), Group::Connection, client_help),
 ];
 
@@ -348,8 +350,21 @@ fn kill(ctx: &mut Ctx<'_>, c: &ClientInfo) {
     if c.id == ctx.client.id {
         ctx.client.close_after_reply = true;
     } else {
-        c.kill();
+        ctx.engine.clients.kill(c.id);
     }
+}
+
+fn client_unblock(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+    let id = args.i64()?;
+    let reason = match args.next() {
+        None => UnblockReason::Timeout,
+        Some(r) if r.eq_ignore_ascii_case(b"TIMEOUT") => UnblockReason::Timeout,
+        Some(r) if r.eq_ignore_ascii_case(b"ERROR") => UnblockReason::Error,
+        Some(_) => return Err(Frame::error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR")),
+    };
+    args.finish()?;
+    let unblocked = id > 0 && ctx.engine.blocked.unblock(id as u64, reason);
+    Ok(Frame::Integer(unblocked as i64))
 }
 
 fn client_help(_: &mut Ctx<'_>, _: &mut Args) -> CommandResult {
@@ -386,6 +401,8 @@ fn client_help(_: &mut Ctx<'_>, _: &mut Args) -> CommandResult {
             "      Return clients of specified type.",
             "REPLY (ON|OFF|SKIP)",
             "    Control the replies sent to the current connection.",
+            "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+            "    Unblock the specified blocked client.",
             "SETNAME <name>",
             "    Assign the name <name> to the current connection.",
             "SETINFO <option> <value>",

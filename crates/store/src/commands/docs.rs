@@ -882,6 +882,17 @@ static CONNECTION: &[CommandDoc] = &[
     )
     .tips(&["request_policy:all_nodes", "response_policy:all_succeeded"])
     .args(&[oneof("attr", &[string("libname").token("LIB-NAME"), string("libver").token("LIB-VER")])]),
+    CommandDoc::new(
+        "client|unblock",
+        "connection",
+        "5.0.0",
+        "O(log N) where N is the number of client connections",
+        "Unblock a client blocked in a blocking command from a different connection",
+    )
+    .args(&[
+        integer("client-id"),
+        oneof("unblock-type", &[pure_token("timeout", "TIMEOUT"), pure_token("error", "ERROR")]).optional(),
+    ]),
     CommandDoc::new("client|help", "connection", "5.0.0", "O(1)", "Show helpful text about the different subcommands"),
 ];
 

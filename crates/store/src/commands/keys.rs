@@ -93,7 +93,7 @@ fn type_(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
 }
 
 /// Like Redis, the pattern `*` skips the matcher, which would not match the empty key.
-fn pattern_filter(pattern: &Bytes) -> Option<&[u8]> {
+pub(crate) fn pattern_filter(pattern: &Bytes) -> Option<&[u8]> {
     (&pattern[..] != b"*").then_some(&pattern[..])
 }
 
@@ -116,7 +116,7 @@ fn keys(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
 /// A SCAN cursor, accepted exactly where Redis's `strtoul` check accepts one: no leading
 /// space, an optional sign (a negative cursor wraps, as in C), decimal digits up to the
 /// first NUL byte, no overflow; an empty cursor is 0.
-fn parse_cursor(arg: &[u8]) -> Result<u64, Frame> {
+pub(crate) fn parse_cursor(arg: &[u8]) -> Result<u64, Frame> {
     let invalid = || Frame::error("ERR invalid cursor");
     let text = arg.split(|&b| b == 0).next().unwrap_or_default();
     if text.is_empty() {

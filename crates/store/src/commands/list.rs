@@ -1,5 +1,1189 @@
-//! List commands (see `COMMANDS`).
+//! List commands, as Redis's `t_list.c`: LPUSH RPUSH LPUSHX RPUSHX LPOP RPOP LLEN LRANGE
+//! LINDEX LSET LINSERT LREM LTRIM LPOS LMOVE RPOPLPUSH LMPOP.
+//!
+//! Every command reads a key's value through [`as_list`] (or [`as_list_mut`]), so a key of
+//! another type answers WRONGTYPE in one place. A list stored under a key is never empty: a
+//! command that removes the last element deletes the key, and one that would create an empty
+//! list creates nothing. Commands that change a list in place keep the key's expiry.
+//!
+//! The cores that pop and push ([`pop_from`], [`push_to`], [`lmove`], [`mpop`]) work on a
+//! [`KeyView`] and build no reply, so the blocking forms (BLPOP, BRPOP, BLMOVE, BRPOPLPUSH,
+//! BLMPOP) serve a woken client with exactly the code the plain forms run.
+//!
+//! Arguments are checked in the order Redis checks them, which decides which error a request
+//! with several faults gets: LRANGE, LTRIM and LREM parse their integers before looking at
+//! the key, LINDEX and LSET look at the key first. Read lookups (LLEN LRANGE LINDEX LPOS)
+//! count keyspace hits and misses as `lookupKeyRead` does; write lookups are not counted.
 
-use crate::command::CommandSpec;
+use bytes::Bytes;
+use resp::Frame;
 
-pub static COMMANDS: &[CommandSpec] = &[];
+use crate::command::flags::*;
+use crate::command::{Args, CommandResult, CommandSpec, Ctx, Group};
+use crate::error;
+use crate::keyspace::KeyView;
+use crate::types::list::{Element, End, List};
+use crate::value::{Entry, Value};
+
+pub static COMMANDS: &[CommandSpec] = &[
+    CommandSpec::new("lpush", -3, WRITE | DENYOOM | FAST, (1, 1, 1), Group::List, lpush),
+    CommandSpec::new("rpush", -3, WRITE | DENYOOM | FAST, (1, 1, 1), Group::List, rpush),
+    CommandSpec::new("lpushx", -3, WRITE | DENYOOM | FAST, (1, 1, 1), Group::List, lpushx),
+    CommandSpec::new("rpushx", -3, WRITE | DENYOOM | FAST, (1, 1, 1), Group::List, rpushx),
+    CommandSpec::new("lpop", -2, WRITE | FAST, (1, 1, 1), Group::List, lpop),
+    CommandSpec::new("rpop", -2, WRITE | FAST, (1, 1, 1), Group::List, rpop),
+    CommandSpec::new("llen", 2, READONLY | FAST, (1, 1, 1), Group::List, llen),
+    CommandSpec::new("lrange", 4, READONLY, (1, 1, 1), Group::List, lrange),
+    CommandSpec::new("lindex", 3, READONLY, (1, 1, 1), Group::List, lindex),
+    CommandSpec::new("lset", 4, WRITE | DENYOOM, (1, 1, 1), Group::List, lset),
+    CommandSpec::new("linsert", 5, WRITE | DENYOOM, (1, 1, 1), Group::List, linsert),
+    CommandSpec::new("lrem", 4, WRITE, (1, 1, 1), Group::List, lrem),
+    CommandSpec::new("ltrim", 4, WRITE, (1, 1, 1), Group::List, ltrim),
+    CommandSpec::new("lpos", -3, READONLY, (1, 1, 1), Group::List, lpos),
+    CommandSpec::new("lmove", 5, WRITE | DENYOOM, (1, 2, 1), Group::List, lmove_command),
+    CommandSpec::new("rpoplpush", 3, WRITE | DENYOOM, (1, 2, 1), Group::List, rpoplpush),
+    CommandSpec::new("lmpop", -4, WRITE | MOVABLEKEYS, (0, 0, 0), Group::List, lmpop),
+];
+
+// ---- Reaching the list at a key ---------------------------------------------------------
+
+/// The list held by `entry`: `None` for a missing key, WRONGTYPE for another type.
+fn as_list(entry: Option<&Entry>) -> Result<Option<&List>, Frame> {
+    match entry.map(|e| &e.value) {
+        None => Ok(None),
+        Some(Value::List(l)) => Ok(Some(l)),
+        Some(_) => Err(error::wrong_type()),
+    }
+}
+
+/// [`as_list`] for changing the list in place.
+fn as_list_mut(value: Option<&mut Value>) -> Result<Option<&mut List>, Frame> {
+    match value {
+        None => Ok(None),
+        Some(Value::List(l)) => Ok(Some(l)),
+        Some(_) => Err(error::wrong_type()),
+    }
+}
+
+/// Deletes `key` if its list has become empty, keeping the no-empty-lists invariant.
+fn delete_if_empty(kv: &mut dyn KeyView, db: usize, key: &[u8]) {
+    if matches!(kv.get_mut(db, key), Some(Value::List(l)) if l.is_empty()) {
+        kv.remove(db, key);
+    }
+}
+
+/// Runs a read-only command on the list at `key`, counting the lookup as Redis does.
+fn read_list(ctx: &mut Ctx<'_>, key: &[u8], f: impl Fn(Option<&List>) -> CommandResult) -> CommandResult {
+    let (hit, reply) = ctx.read_key(key, |kv, db| {
+        let entry = kv.get(db, key);
+        (entry.is_some(), as_list(entry).and_then(&f))
+    });
+    ctx.engine.stats.lookup(hit);
+    reply
+}
+
+/// List elements as an array of bulk strings.
+fn element_array<'a>(items: impl Iterator<Item = Element<'a>>) -> Frame {
+    Frame::Array(items.map(|e| Frame::Bulk(e.to_bytes())).collect())
+}
+
+/// Popped elements as an array of bulk strings.
+fn bulk_array(items: Vec<Bytes>) -> Frame {
+    Frame::Array(items.into_iter().map(Frame::Bulk).collect())
+}
+
+/// A `LEFT`/`RIGHT` argument; `ERR syntax error` otherwise.
+fn end_arg(word: &[u8]) -> Result<End, Frame> {
+    End::parse(word).ok_or_else(error::syntax)
+}
+
+/// An integer argument read like Redis's `getRangeLongFromObjectOrReply` with a custom
+/// message: anything that is not an integer in `min..` answers `msg`.
+fn int_at_least(arg: &[u8], min: i64, msg: &'static str) -> Result<i64, Frame> {
+    match crate::num::parse_i64(arg) {
+        Some(n) if n >= min => Ok(n),
+        _ => Err(Frame::error(msg)),
+    }
+}
+
+/// An i64 count as a usize (counts beyond the address space mean "all").
+fn to_count(n: i64) -> usize {
+    usize::try_from(n).unwrap_or(usize::MAX)
+}
+
+/// Resolves a possibly negative `index` against `len`: `None` if it is outside the list.
+fn resolve_index(index: i64, len: usize) -> Option<usize> {
+    let len = len as i64;
+    let i = if index < 0 { len + index } else { index };
+    (0..len).contains(&i).then_some(i as usize)
+}
+
+/// The indexes LRANGE and LTRIM cover for `start..=stop` (negative counting from the end),
+/// clamped to the list as Redis does; empty when they cover nothing.
+fn clamp_range(start: i64, stop: i64, len: usize) -> std::ops::Range<usize> {
+    let len = len as i64;
+    let start = if start < 0 { (len + start).max(0) } else { start };
+    let stop = if stop < 0 { len + stop } else { stop };
+    if start > stop || start >= len {
+        return 0..0;
+    }
+    start as usize..(stop.min(len - 1) + 1) as usize
+}
+
+// ---- Cores shared with the blocking forms --------------------------------------------------
+
+/// Pushes `values` one by one at `end` of the list at `key`, creating it unless
+/// `only_existing` (LPUSHX/RPUSHX); returns the new length (0 when nothing was there to push
+/// to). The list copies the values: they are usually slices of a connection's read buffer.
+pub(crate) fn push_to(
+    kv: &mut dyn KeyView,
+    db: usize,
+    key: &Bytes,
+    end: End,
+    values: &[Bytes],
+    only_existing: bool,
+) -> Result<usize, Frame> {
+    match as_list_mut(kv.get_mut(db, key))? {
+        Some(list) => {
+            for v in values {
+                list.push(end, v);
+            }
+            Ok(list.len())
+        }
+        None if only_existing || values.is_empty() => Ok(0),
+        None => {
+            let mut list = List::new();
+            for v in values {
+                list.push(end, v);
+            }
+            let len = list.len();
+            kv.insert(db, key.clone(), Entry::new(Value::List(Box::new(list))));
+            Ok(len)
+        }
+    }
+}
+
+/// Pops up to `count` elements from `end` of the list at `key`, in pop order, deleting the key
+/// if that empties it. `None` if there is no such key (a stored list is never empty);
+/// `Some(vec![])` when `count` is 0.
+pub(crate) fn pop_from(
+    kv: &mut dyn KeyView,
+    db: usize,
+    key: &[u8],
+    end: End,
+    count: usize,
+) -> Result<Option<Vec<Bytes>>, Frame> {
+    let Some(list) = as_list_mut(kv.get_mut(db, key))? else {
+        return Ok(None);
+    };
+    let n = count.min(list.len());
+    let mut popped = Vec::with_capacity(n);
+    popped.extend(std::iter::from_fn(|| list.pop(end)).take(n));
+    delete_if_empty(kv, db, key);
+    Ok(Some(popped))
+}
+
+/// Moves one element from the `from` end of the list at `src` to the `to` end of the list at
+/// `dst` (which may be `src`), creating `dst` if needed; returns it, or `None` if `src` does
+/// not exist. A `dst` of another type is WRONGTYPE and nothing moves.
+pub(crate) fn lmove(
+    kv: &mut dyn KeyView,
+    db: usize,
+    src: &[u8],
+    dst: &Bytes,
+    from: End,
+    to: End,
+) -> Result<Option<Bytes>, Frame> {
+    if as_list(kv.get(db, src))?.is_none() {
+        return Ok(None);
+    }
+    as_list(kv.get(db, dst))?;
+    let Some(value) = as_list_mut(kv.get_mut(db, src))?.and_then(|l| l.pop(from)) else {
+        return Ok(None);
+    };
+    // Pushed before the emptiness check: when `src` is `dst`, the popped list refills.
+    match as_list_mut(kv.get_mut(db, dst))? {
+        Some(list) => list.push_owned(to, value.clone()),
+        None => {
+            let list: List = std::iter::once(value.clone()).collect();
+            kv.insert(db, dst.clone(), Entry::new(Value::List(Box::new(list))));
+        }
+    }
+    delete_if_empty(kv, db, src);
+    Ok(Some(value))
+}
+
+/// LMPOP's core: pops up to `count` elements from `end` of the first non-empty list among
+/// `keys`; returns that key and the elements, or `None` if every key is missing. A key of
+/// another type met before a list is WRONGTYPE.
+pub(crate) fn mpop(
+    kv: &mut dyn KeyView,
+    db: usize,
+    keys: &[Bytes],
+    end: End,
+    count: usize,
+) -> Result<Option<(Bytes, Vec<Bytes>)>, Frame> {
+    for key in keys {
+        if let Some(popped) = pop_from(kv, db, key, end, count)? {
+            return Ok(Some((key.clone(), popped)));
+        }
+    }
+    Ok(None)
+}
+
+/// LMPOP's reply: `[key, [elements]]`, or the null array when nothing was popped.
+pub(crate) fn mpop_reply(popped: Option<(Bytes, Vec<Bytes>)>) -> Frame {
+    match popped {
+        Some((key, items)) => Frame::Array(vec![Frame::Bulk(key), bulk_array(items)]),
+        None => Frame::NullArray,
+    }
+}
+
+// ---- Push and pop --------------------------------------------------------------------------
+
+fn lpush(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+    push_generic(ctx, args, End::Left, false)
+}
+
+fn rpush(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+    push_generic(ctx, args, End::Right, false)
+}
+
+fn lpushx(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+    push_generic(ctx, args, End::Left, true)
+}
+
+fn rpushx(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+    push_generic(ctx, args, End::Right, true)
+}
+
+/// The four push commands: `key element [element ...]`, replying with the new length.
+fn push_generic(ctx: &mut Ctx<'_>, args: &mut Args, end: End, only_existing: bool) -> CommandResult {
+    let key = args.bytes()?;
+    let values = args.rest().to_vec();
+    let len = ctx.write_key(&key, |kv, db| push_to(kv, db, &key, end, &values, only_existing))?;
+    Ok(Frame::Integer(len as i64))
+}
+
+fn lpop(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+    pop_generic(ctx, args, End::Left, "lpop")
+}
+
+fn rpop(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+    pop_generic(ctx, args, End::Right, "rpop")
+}
+
+/// LPOP and RPOP: `key [count]`. Without a count the reply is one element or null; with one
+/// (even 0) it is an array, or the null array for a missing key.
+fn pop_generic(ctx: &mut Ctx<'_>, args: &mut Args, end: End, cmd: &str) -> CommandResult {
+    if args.remaining() > 2 {
+        return Err(error::wrong_arity(cmd));
+    }
+    let key = args.bytes()?;
+    let count = match args.next() {
+        Some(arg) => Some(to_count(int_at_least(&arg, 0, "ERR value is out of range, must be positive")?)),
+        None => None,
+    };
+    let popped = ctx.write_key(&key, |kv, db| pop_from(kv, db, &key, end, count.unwrap_or(1)))?;
+    Ok(match (count, popped) {
+        (None, Some(mut items)) => items.pop().map(Frame::Bulk).unwrap_or(Frame::Null),
+        (None, None) => Frame::Null,
+        (Some(_), Some(items)) => bulk_array(items),
+        (Some(_), None) => Frame::NullArray,
+    })
+}
+
+// ---- Reading -------------------------------------------------------------------------------
+
+fn llen(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+    let key = args.bytes()?;
+    read_list(ctx, &key, |l| Ok(Frame::Integer(l.map_or(0, List::len) as i64)))
+}
+
+fn lrange(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+    let key = args.bytes()?;
+    let start = args.i64()?;
+    let stop = args.i64()?;
+    read_list(ctx, &key, |l| {
+        Ok(match l {
+            Some(l) => element_array(l.range(clamp_range(start, stop, l.len()))),
+            None => Frame::Array(Vec::new()),
+        })
+    })
+}
+
+/// LINDEX looks the key up before reading the index, so a missing key answers null even
+/// when the index is not a number.
+fn lindex(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+    let key = args.bytes()?;
+    let index = args.bytes()?;
+    read_list(ctx, &key, |l| {
+        let Some(l) = l else { return Ok(Frame::Null) };
+        let index = crate::num::parse_i64(&index).ok_or_else(error::not_integer)?;
+        Ok(resolve_index(index, l.len()).and_then(|i| l.get(i)).map_or(Frame::Null, |e| Frame::Bulk(e.to_bytes())))
+    })
+}
+
+/// LPOS key element [RANK rank] [COUNT num-matches] [MAXLEN len]
+fn lpos(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+    let key = args.bytes()?;
+    let element = args.bytes()?;
+    let mut rank: i64 = 1;
+    let mut count: Option<i64> = None;
+    let mut maxlen: i64 = 0;
+    while let Some(opt) = args.next() {
+        // Every option takes a value; one without it is a syntax error, as in Redis.
+        let Some(value) = args.next() else { return Err(error::syntax()) };
+        if opt.eq_ignore_ascii_case(b"RANK") {
+            rank = crate::num::parse_i64(&value).ok_or_else(error::not_integer)?;
+            if rank == 0 {
+                return Err(Frame::error(
+                    "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list",
+                ));
+            }
+        } else if opt.eq_ignore_ascii_case(b"COUNT") {
+            count = Some(int_at_least(&value, 0, "ERR COUNT can't be negative")?);
+        } else if opt.eq_ignore_ascii_case(b"MAXLEN") {
+            maxlen = int_at_least(&value, 0, "ERR MAXLEN can't be negative")?;
+        } else {
+            return Err(error::syntax());
+        }
+    }
+    read_list(ctx, &key, |l| {
+        let matches = l.map(|l| positions(l, &element, rank, count, maxlen)).unwrap_or_default();
+        Ok(match count {
+            Some(_) => Frame::Array(matches.into_iter().map(|i| Frame::Integer(i as i64)).collect()),
+            None => matches.first().map_or(Frame::Null, |&i| Frame::Integer(i as i64)),
+        })
+    })
+}
+
+/// The indexes LPOS reports, following Redis's loop arithmetic exactly: a negative `rank`
+/// searches from the tail; matches before the `rank`-th are skipped; at most `count` are
+/// returned (one without COUNT, all with COUNT 0); only `maxlen` elements are compared (all
+/// for 0). `RANK -9223372036854775808` negates to itself in C, so every match counts and
+/// COUNT never stops the search; the wrapping arithmetic reproduces that.
+fn positions(list: &List, element: &[u8], rank: i64, count: Option<i64>, maxlen: i64) -> Vec<usize> {
+    let from_tail = rank < 0;
+    let rank = if from_tail { rank.wrapping_neg() } else { rank };
+    let len = list.len();
+    let limit = if maxlen == 0 { len } else { to_count(maxlen).min(len) };
+    let candidates: Box<dyn Iterator<Item = (usize, Element<'_>)>> = if from_tail {
+        Box::new(list.iter().enumerate().rev().take(limit))
+    } else {
+        Box::new(list.iter().enumerate().take(limit))
+    };
+    let mut found = Vec::new();
+    let mut matches: i64 = 0;
+    for (index, item) in candidates {
+        if *item != *element {
+            continue;
+        }
+        matches += 1;
+        if matches < rank {
+            continue;
+        }
+        found.push(index);
+        match count {
+            None => break,
+            Some(count) if count != 0 && matches.wrapping_sub(rank).wrapping_add(1) >= count => break,
+            Some(_) => {}
+        }
+    }
+    found
+}
+
+// ---- Changing in place ---------------------------------------------------------------------
+
+/// LSET looks the key up before reading the index, like LINDEX.
+fn lset(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+    let key = args.bytes()?;
+    let index = args.bytes()?;
+    let value = args.bytes()?;
+    ctx.write_key(&key, |kv, db| {
+        let Some(l) = as_list_mut(kv.get_mut(db, &key))? else { return Err(error::no_such_key()) };
+        let index = crate::num::parse_i64(&index).ok_or_else(error::not_integer)?;
+        match resolve_index(index, l.len()) {
+            Some(i) if l.set(i, &value) => Ok(Frame::ok()),
+            _ => Err(Frame::error("ERR index out of range")),
+        }
+    })
+}
+
+/// LINSERT key BEFORE|AFTER pivot element: the new length, 0 for a missing key, -1 when the
+/// pivot is not in the list.
+fn linsert(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+    let key = args.bytes()?;
+    let place = args.bytes()?;
+    let after = if place.eq_ignore_ascii_case(b"after") {
+        true
+    } else if place.eq_ignore_ascii_case(b"before") {
+        false
+    } else {
+        return Err(error::syntax());
+    };
+    let pivot = args.bytes()?;
+    let value = args.bytes()?;
+    let len = ctx.write_key(&key, |kv, db| {
+        let Some(l) = as_list_mut(kv.get_mut(db, &key))? else { return Ok(0) };
+        let Some(at) = l.position(&pivot) else { return Ok(-1) };
+        l.insert(at + after as usize, &value);
+        Ok(l.len() as i64)
+    })?;
+    Ok(Frame::Integer(len))
+}
+
+/// LREM key count element: removes `count` matches from the head (negative: from the tail,
+/// 0: all of them); replies how many went.
+fn lrem(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+    let key = args.bytes()?;
+    let count = args.i64()?;
+    let element = args.bytes()?;
+    let from = if count < 0 { End::Right } else { End::Left };
+    let limit = if count == 0 { usize::MAX } else { usize::try_from(count.unsigned_abs()).unwrap_or(usize::MAX) };
+    let removed = ctx.write_key(&key, |kv, db| {
+        let Some(l) = as_list_mut(kv.get_mut(db, &key))? else { return Ok(0) };
+        let removed = l.remove_matching(&element, limit, from);
+        delete_if_empty(kv, db, &key);
+        Ok(removed)
+    })?;
+    Ok(Frame::Integer(removed as i64))
+}
+
+fn ltrim(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+    let key = args.bytes()?;
+    let start = args.i64()?;
+    let stop = args.i64()?;
+    ctx.write_key(&key, |kv, db| {
+        let Some(l) = as_list_mut(kv.get_mut(db, &key))? else { return Ok(Frame::ok()) };
+        l.trim(clamp_range(start, stop, l.len()));
+        delete_if_empty(kv, db, &key);
+        Ok(Frame::ok())
+    })
+}
+
+// ---- Between lists -------------------------------------------------------------------------
+
+/// LMOVE source destination LEFT|RIGHT LEFT|RIGHT
+fn lmove_command(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+    let src = args.bytes()?;
+    let dst = args.bytes()?;
+    let from = end_arg(&args.bytes()?)?;
+    let to = end_arg(&args.bytes()?)?;
+    lmove_generic(ctx, src, dst, from, to)
+}
+
+/// RPOPLPUSH source destination: LMOVE source destination RIGHT LEFT.
+fn rpoplpush(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+    let src = args.bytes()?;
+    let dst = args.bytes()?;
+    lmove_generic(ctx, src, dst, End::Right, End::Left)
+}
+
+fn lmove_generic(ctx: &mut Ctx<'_>, src: Bytes, dst: Bytes, from: End, to: End) -> CommandResult {
+    let keys = [src.clone(), dst.clone()];
+    let moved = ctx.write_keys(&keys, |kv, db| lmove(kv, db, &src, &dst, from, to))?;
+    Ok(moved.map_or(Frame::Null, Frame::Bulk))
+}
+
+/// LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count]
+fn lmpop(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+    let numkeys = int_at_least(&args.bytes()?, 1, "ERR numkeys should be greater than 0")?;
+    // The keys, then at least the direction.
+    if to_count(numkeys) >= args.remaining() {
+        return Err(error::syntax());
+    }
+    let keys: Vec<Bytes> = args.by_ref().take(numkeys as usize).collect();
+    let end = end_arg(&args.bytes()?)?;
+    let mut count = None;
+    while let Some(opt) = args.next() {
+        if count.is_none() && opt.eq_ignore_ascii_case(b"COUNT") && !args.is_empty() {
+            count = Some(int_at_least(&args.bytes()?, 1, "ERR count should be greater than 0")?);
+        } else {
+            return Err(error::syntax());
+        }
+    }
+    let count = to_count(count.unwrap_or(1));
+    let popped = ctx.write_keys(&keys, |kv, db| mpop(kv, db, &keys, end, count))?;
+    Ok(mpop_reply(popped))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::Ordering;
+
+    use crate::testing::{arr, bulk, err, int, ok, TestClient, STORES};
+    use resp::Frame;
+
+    const WRONGTYPE: &str = "WRONGTYPE Operation against a key holding the wrong kind of value";
+
+    /// Runs `test` against a fresh client of every store.
+    fn each_store(test: impl Fn(&mut TestClient)) {
+        for store in STORES {
+            test(&mut TestClient::new(store));
+        }
+    }
+
+    fn bulks(items: &[&str]) -> Frame {
+        arr(items.iter().map(|s| bulk(s)).collect())
+    }
+
+    fn ints(items: &[i64]) -> Frame {
+        arr(items.iter().map(|&n| int(n)).collect())
+    }
+
+    fn all(c: &mut TestClient, key: &str) -> Frame {
+        c.run(&["LRANGE", key, "0", "-1"])
+    }
+
+    fn exists(c: &mut TestClient, key: &str) -> Frame {
+        c.run(&["EXISTS", key])
+    }
+
+    // ---- Push ----
+
+    #[test]
+    fn lpush_prepends_each_element_in_turn() {
+        each_store(|c| {
+            assert_eq!(c.run(&["LPUSH", "l", "a", "b", "c"]), int(3));
+            assert_eq!(c.run(&["LPUSH", "l", "d"]), int(4));
+            assert_eq!(all(c, "l"), bulks(&["d", "c", "b", "a"]));
+        });
+    }
+
+    #[test]
+    fn rpush_appends_each_element_in_turn() {
+        each_store(|c| {
+            assert_eq!(c.run(&["RPUSH", "l", "a", "b"]), int(2));
+            assert_eq!(c.run(&["RPUSH", "l", "c"]), int(3));
+            assert_eq!(all(c, "l"), bulks(&["a", "b", "c"]));
+        });
+    }
+
+    #[test]
+    fn push_keeps_binary_elements_exactly() {
+        each_store(|c| {
+            assert_eq!(c.run_bytes(&[b"RPUSH", b"l", b"a\x00b\r\n", b"", b"\xff"]), int(3));
+            assert_eq!(all(c, "l"), arr(vec![bulk("a\x00b\r\n"), bulk(""), Frame::Bulk((&b"\xff"[..]).into())]));
+        });
+    }
+
+    #[test]
+    fn pushx_only_pushes_to_an_existing_list() {
+        each_store(|c| {
+            assert_eq!(c.run(&["LPUSHX", "l", "a"]), int(0));
+            assert_eq!(c.run(&["RPUSHX", "l", "a", "b"]), int(0));
+            assert_eq!(exists(c, "l"), int(0));
+            c.run(&["RPUSH", "l", "x"]);
+            assert_eq!(c.run(&["LPUSHX", "l", "a", "b"]), int(3));
+            assert_eq!(c.run(&["RPUSHX", "l", "y", "z"]), int(5));
+            assert_eq!(all(c, "l"), bulks(&["b", "a", "x", "y", "z"]));
+        });
+    }
+
+    #[test]
+    fn push_to_a_string_is_wrongtype() {
+        each_store(|c| {
+            c.run(&["SET", "s", "x"]);
+            for cmd in ["LPUSH", "RPUSH", "LPUSHX", "RPUSHX"] {
+                assert_eq!(c.run(&[cmd, "s", "a"]), err(WRONGTYPE), "{cmd}");
+            }
+            assert_eq!(c.run(&["GET", "s"]), bulk("x"));
+        });
+    }
+
+    #[test]
+    fn push_keeps_the_expiry() {
+        each_store(|c| {
+            c.run(&["RPUSH", "l", "a"]);
+            c.run(&["EXPIRE", "l", "100"]);
+            c.run(&["RPUSH", "l", "b"]);
+            assert_eq!(c.run(&["TTL", "l"]), int(100));
+        });
+    }
+
+    #[test]
+    fn a_list_has_type_list() {
+        each_store(|c| {
+            c.run(&["RPUSH", "l", "a"]);
+            assert_eq!(c.run(&["TYPE", "l"]), Frame::simple("list"));
+            assert_eq!(c.run(&["OBJECT", "ENCODING", "l"]), bulk("quicklist"));
+        });
+    }
+
+    #[test]
+    fn string_commands_on_a_list_are_wrongtype() {
+        each_store(|c| {
+            c.run(&["RPUSH", "l", "a"]);
+            assert_eq!(c.run(&["GET", "l"]), err(WRONGTYPE));
+            assert_eq!(c.run(&["APPEND", "l", "x"]), err(WRONGTYPE));
+            assert_eq!(c.run(&["INCR", "l"]), err(WRONGTYPE));
+        });
+    }
+
+    // ---- Pop ----
+
+    #[test]
+    fn pop_without_count_returns_one_element_or_null() {
+        each_store(|c| {
+            c.run(&["RPUSH", "l", "a", "b", "c"]);
+            assert_eq!(c.run(&["LPOP", "l"]), bulk("a"));
+            assert_eq!(c.run(&["RPOP", "l"]), bulk("c"));
+            assert_eq!(c.run(&["LPOP", "nokey"]), Frame::Null);
+            assert_eq!(c.run(&["RPOP", "nokey"]), Frame::Null);
+        });
+    }
+
+    #[test]
+    fn pop_with_count_returns_an_array_in_pop_order() {
+        each_store(|c| {
+            c.run(&["RPUSH", "l", "a", "b", "c", "d", "e"]);
+            assert_eq!(c.run(&["LPOP", "l", "2"]), bulks(&["a", "b"]));
+            assert_eq!(c.run(&["RPOP", "l", "2"]), bulks(&["e", "d"]));
+            assert_eq!(c.run(&["RPOP", "l", "10"]), bulks(&["c"]));
+        });
+    }
+
+    #[test]
+    fn pop_with_count_of_a_missing_key_is_the_null_array() {
+        each_store(|c| {
+            assert_eq!(c.run(&["LPOP", "nokey", "1"]), Frame::NullArray);
+            assert_eq!(c.run(&["RPOP", "nokey", "0"]), Frame::NullArray);
+        });
+    }
+
+    #[test]
+    fn pop_with_count_zero_is_an_empty_array() {
+        each_store(|c| {
+            c.run(&["RPUSH", "l", "a"]);
+            assert_eq!(c.run(&["LPOP", "l", "0"]), arr(vec![]));
+            assert_eq!(all(c, "l"), bulks(&["a"]));
+        });
+    }
+
+    #[test]
+    fn pop_rejects_a_negative_or_non_integer_count() {
+        each_store(|c| {
+            c.run(&["RPUSH", "l", "a"]);
+            for count in ["-1", "abc", "1.5"] {
+                assert_eq!(c.run(&["LPOP", "l", count]), err("ERR value is out of range, must be positive"));
+            }
+            c.run(&["SET", "s", "x"]);
+            assert_eq!(c.run(&["RPOP", "s", "abc"]), err("ERR value is out of range, must be positive"));
+        });
+    }
+
+    #[test]
+    fn pop_with_two_counts_is_an_arity_error() {
+        each_store(|c| {
+            assert_eq!(c.run(&["LPOP", "l", "1", "2"]), err("ERR wrong number of arguments for 'lpop' command"));
+            assert_eq!(c.run(&["RPOP", "l", "1", "2"]), err("ERR wrong number of arguments for 'rpop' command"));
+        });
+    }
+
+    #[test]
+    fn pop_of_a_string_is_wrongtype() {
+        each_store(|c| {
+            c.run(&["SET", "s", "x"]);
+            assert_eq!(c.run(&["LPOP", "s"]), err(WRONGTYPE));
+            assert_eq!(c.run(&["RPOP", "s", "0"]), err(WRONGTYPE));
+        });
+    }
+
+    #[test]
+    fn popping_the_last_element_deletes_the_key() {
+        each_store(|c| {
+            c.run(&["RPUSH", "l", "a", "b"]);
+            c.run(&["EXPIRE", "l", "100"]);
+            assert_eq!(c.run(&["LPOP", "l"]), bulk("a"));
+            assert_eq!(c.run(&["TTL", "l"]), int(100));
+            assert_eq!(c.run(&["RPOP", "l"]), bulk("b"));
+            assert_eq!(exists(c, "l"), int(0));
+            c.run(&["RPUSH", "m", "a", "b"]);
+            assert_eq!(c.run(&["RPOP", "m", "5"]), bulks(&["b", "a"]));
+            assert_eq!(exists(c, "m"), int(0));
+        });
+    }
+
+    // ---- LLEN LRANGE LINDEX ----
+
+    #[test]
+    fn llen_counts_elements() {
+        each_store(|c| {
+            assert_eq!(c.run(&["LLEN", "nokey"]), int(0));
+            c.run(&["RPUSH", "l", "a", "b"]);
+            assert_eq!(c.run(&["LLEN", "l"]), int(2));
+            c.run(&["SET", "s", "x"]);
+            assert_eq!(c.run(&["LLEN", "s"]), err(WRONGTYPE));
+        });
+    }
+
+    #[test]
+    fn lrange_takes_inclusive_and_negative_indexes() {
+        each_store(|c| {
+            c.run(&["RPUSH", "l", "a", "b", "c", "d", "e"]);
+            for (start, stop, want) in [
+                ("0", "-1", &["a", "b", "c", "d", "e"][..]),
+                ("1", "2", &["b", "c"]),
+                ("-2", "-1", &["d", "e"]),
+                ("-100", "1", &["a", "b"]),
+                ("4", "100", &["e"]),
+                ("5", "100", &[]),
+                ("3", "1", &[]),
+                ("-2", "-4", &[]),
+                ("-9223372036854775808", "9223372036854775807", &["a", "b", "c", "d", "e"]),
+            ] {
+                assert_eq!(c.run(&["LRANGE", "l", start, stop]), bulks(want), "{start} {stop}");
+            }
+        });
+    }
+
+    #[test]
+    fn lrange_parses_indexes_before_looking_at_the_key() {
+        each_store(|c| {
+            assert_eq!(c.run(&["LRANGE", "nokey", "0", "-1"]), arr(vec![]));
+            assert_eq!(c.run(&["LRANGE", "nokey", "x", "0"]), err("ERR value is not an integer or out of range"));
+            c.run(&["SET", "s", "x"]);
+            assert_eq!(c.run(&["LRANGE", "s", "0", "x"]), err("ERR value is not an integer or out of range"));
+            assert_eq!(c.run(&["LRANGE", "s", "0", "1"]), err(WRONGTYPE));
+        });
+    }
+
+    #[test]
+    fn lindex_takes_negative_indexes() {
+        each_store(|c| {
+            c.run(&["RPUSH", "l", "a", "b", "c"]);
+            assert_eq!(c.run(&["LINDEX", "l", "0"]), bulk("a"));
+            assert_eq!(c.run(&["LINDEX", "l", "-1"]), bulk("c"));
+            assert_eq!(c.run(&["LINDEX", "l", "3"]), Frame::Null);
+            assert_eq!(c.run(&["LINDEX", "l", "-4"]), Frame::Null);
+            assert_eq!(c.run(&["LINDEX", "l", "-9223372036854775808"]), Frame::Null);
+            assert_eq!(c.run(&["LINDEX", "l", "9223372036854775807"]), Frame::Null);
+        });
+    }
+
+    #[test]
+    fn lindex_looks_at_the_key_before_the_index() {
+        each_store(|c| {
+            assert_eq!(c.run(&["LINDEX", "nokey", "abc"]), Frame::Null);
+            c.run(&["SET", "s", "x"]);
+            assert_eq!(c.run(&["LINDEX", "s", "abc"]), err(WRONGTYPE));
+            c.run(&["RPUSH", "l", "a"]);
+            assert_eq!(c.run(&["LINDEX", "l", "abc"]), err("ERR value is not an integer or out of range"));
+        });
+    }
+
+    /// Keyspace (hits, misses) so far.
+    fn lookups(c: &TestClient) -> (u64, u64) {
+        let stats = &c.engine.stats;
+        (stats.keyspace_hits.load(Ordering::Relaxed), stats.keyspace_misses.load(Ordering::Relaxed))
+    }
+
+    #[test]
+    fn reads_count_keyspace_hits_and_misses_but_writes_do_not() {
+        each_store(|c| {
+            c.run(&["RPUSH", "l", "a"]);
+            let before = lookups(c);
+            c.run(&["LLEN", "l"]);
+            c.run(&["LRANGE", "nokey", "0", "1"]);
+            c.run(&["LINDEX", "l", "0"]);
+            c.run(&["LPOS", "nokey", "a"]);
+            c.run(&["RPUSH", "nokey2", "a"]);
+            c.run(&["LPOP", "l"]);
+            let after = lookups(c);
+            assert_eq!((after.0 - before.0, after.1 - before.1), (2, 2));
+        });
+    }
+
+    // ---- LSET LINSERT LREM LTRIM ----
+
+    #[test]
+    fn lset_replaces_an_element() {
+        each_store(|c| {
+            c.run(&["RPUSH", "l", "a", "b", "c"]);
+            assert_eq!(c.run(&["LSET", "l", "0", "x"]), ok());
+            assert_eq!(c.run(&["LSET", "l", "-1", "z"]), ok());
+            assert_eq!(all(c, "l"), bulks(&["x", "b", "z"]));
+        });
+    }
+
+    #[test]
+    fn lset_outside_the_list_is_index_out_of_range() {
+        each_store(|c| {
+            c.run(&["RPUSH", "l", "a", "b", "c"]);
+            assert_eq!(c.run(&["LSET", "l", "3", "x"]), err("ERR index out of range"));
+            assert_eq!(c.run(&["LSET", "l", "-4", "x"]), err("ERR index out of range"));
+            assert_eq!(all(c, "l"), bulks(&["a", "b", "c"]));
+        });
+    }
+
+    #[test]
+    fn lset_looks_at_the_key_before_the_index() {
+        each_store(|c| {
+            assert_eq!(c.run(&["LSET", "nokey", "0", "x"]), err("ERR no such key"));
+            assert_eq!(c.run(&["LSET", "nokey", "abc", "x"]), err("ERR no such key"));
+            c.run(&["SET", "s", "x"]);
+            assert_eq!(c.run(&["LSET", "s", "abc", "x"]), err(WRONGTYPE));
+            c.run(&["RPUSH", "l", "a"]);
+            assert_eq!(c.run(&["LSET", "l", "abc", "x"]), err("ERR value is not an integer or out of range"));
+        });
+    }
+
+    #[test]
+    fn linsert_places_the_element_next_to_the_first_pivot() {
+        each_store(|c| {
+            c.run(&["RPUSH", "l", "a", "b", "a"]);
+            assert_eq!(c.run(&["LINSERT", "l", "BEFORE", "a", "x"]), int(4));
+            assert_eq!(c.run(&["LINSERT", "l", "after", "a", "y"]), int(5));
+            assert_eq!(c.run(&["LINSERT", "l", "After", "b", "z"]), int(6));
+            assert_eq!(all(c, "l"), bulks(&["x", "a", "y", "b", "z", "a"]));
+        });
+    }
+
+    #[test]
+    fn linsert_without_the_pivot_or_the_key_changes_nothing() {
+        each_store(|c| {
+            assert_eq!(c.run(&["LINSERT", "nokey", "BEFORE", "a", "x"]), int(0));
+            assert_eq!(exists(c, "nokey"), int(0));
+            c.run(&["RPUSH", "l", "a"]);
+            assert_eq!(c.run(&["LINSERT", "l", "BEFORE", "zz", "x"]), int(-1));
+            assert_eq!(all(c, "l"), bulks(&["a"]));
+        });
+    }
+
+    #[test]
+    fn linsert_checks_the_position_word_first() {
+        each_store(|c| {
+            assert_eq!(c.run(&["LINSERT", "nokey", "MIDDLE", "a", "x"]), err("ERR syntax error"));
+            c.run(&["SET", "s", "x"]);
+            assert_eq!(c.run(&["LINSERT", "s", "MIDDLE", "a", "x"]), err("ERR syntax error"));
+            assert_eq!(c.run(&["LINSERT", "s", "BEFORE", "a", "x"]), err(WRONGTYPE));
+        });
+    }
+
+    #[test]
+    fn lrem_removes_from_the_head_the_tail_or_everywhere() {
+        each_store(|c| {
+            c.run(&["RPUSH", "l", "a", "b", "a", "c", "a", "a"]);
+            assert_eq!(c.run(&["LREM", "l", "1", "a"]), int(1));
+            assert_eq!(all(c, "l"), bulks(&["b", "a", "c", "a", "a"]));
+            assert_eq!(c.run(&["LREM", "l", "-2", "a"]), int(2));
+            assert_eq!(all(c, "l"), bulks(&["b", "a", "c"]));
+            assert_eq!(c.run(&["RPUSH", "l", "a"]), int(4));
+            assert_eq!(c.run(&["LREM", "l", "0", "a"]), int(2));
+            assert_eq!(all(c, "l"), bulks(&["b", "c"]));
+            assert_eq!(c.run(&["LREM", "l", "0", "zz"]), int(0));
+        });
+    }
+
+    #[test]
+    fn lrem_with_the_most_negative_count_removes_every_match() {
+        each_store(|c| {
+            c.run(&["RPUSH", "l", "a", "b", "a"]);
+            assert_eq!(c.run(&["LREM", "l", "-9223372036854775808", "a"]), int(2));
+            assert_eq!(all(c, "l"), bulks(&["b"]));
+        });
+    }
+
+    #[test]
+    fn lrem_of_every_element_deletes_the_key() {
+        each_store(|c| {
+            c.run(&["RPUSH", "l", "a", "a"]);
+            assert_eq!(c.run(&["LREM", "l", "0", "a"]), int(2));
+            assert_eq!(exists(c, "l"), int(0));
+        });
+    }
+
+    #[test]
+    fn lrem_parses_the_count_before_looking_at_the_key() {
+        each_store(|c| {
+            assert_eq!(c.run(&["LREM", "nokey", "0", "a"]), int(0));
+            assert_eq!(c.run(&["LREM", "nokey", "x", "a"]), err("ERR value is not an integer or out of range"));
+            c.run(&["SET", "s", "x"]);
+            assert_eq!(c.run(&["LREM", "s", "0", "a"]), err(WRONGTYPE));
+        });
+    }
+
+    #[test]
+    fn ltrim_keeps_the_range() {
+        each_store(|c| {
+            c.run(&["RPUSH", "l", "a", "b", "c", "d", "e"]);
+            assert_eq!(c.run(&["LTRIM", "l", "1", "-2"]), ok());
+            assert_eq!(all(c, "l"), bulks(&["b", "c", "d"]));
+            assert_eq!(c.run(&["LTRIM", "l", "-9223372036854775808", "9223372036854775807"]), ok());
+            assert_eq!(all(c, "l"), bulks(&["b", "c", "d"]));
+            assert_eq!(c.run(&["LTRIM", "l", "-2", "100"]), ok());
+            assert_eq!(all(c, "l"), bulks(&["c", "d"]));
+        });
+    }
+
+    #[test]
+    fn ltrim_to_an_empty_range_deletes_the_key() {
+        each_store(|c| {
+            c.run(&["RPUSH", "l", "a", "b"]);
+            assert_eq!(c.run(&["LTRIM", "l", "5", "1"]), ok());
+            assert_eq!(exists(c, "l"), int(0));
+            c.run(&["RPUSH", "l", "a", "b"]);
+            assert_eq!(c.run(&["LTRIM", "l", "2", "10"]), ok());
+            assert_eq!(exists(c, "l"), int(0));
+        });
+    }
+
+    #[test]
+    fn ltrim_parses_indexes_before_looking_at_the_key() {
+        each_store(|c| {
+            assert_eq!(c.run(&["LTRIM", "nokey", "0", "1"]), ok());
+            assert_eq!(c.run(&["LTRIM", "nokey", "x", "1"]), err("ERR value is not an integer or out of range"));
+            c.run(&["SET", "s", "x"]);
+            assert_eq!(c.run(&["LTRIM", "s", "0", "1"]), err(WRONGTYPE));
+        });
+    }
+
+    // ---- LPOS ----
+
+    #[test]
+    fn lpos_finds_the_first_match_or_null() {
+        each_store(|c| {
+            c.run(&["RPUSH", "l", "a", "b", "a", "c", "a"]);
+            assert_eq!(c.run(&["LPOS", "l", "a"]), int(0));
+            assert_eq!(c.run(&["LPOS", "l", "c"]), int(3));
+            assert_eq!(c.run(&["LPOS", "l", "z"]), Frame::Null);
+            assert_eq!(c.run(&["LPOS", "nokey", "a"]), Frame::Null);
+        });
+    }
+
+    #[test]
+    fn lpos_rank_skips_matches_and_negative_rank_searches_from_the_tail() {
+        each_store(|c| {
+            c.run(&["RPUSH", "l", "a", "b", "a", "c", "a"]);
+            assert_eq!(c.run(&["LPOS", "l", "a", "RANK", "2"]), int(2));
+            assert_eq!(c.run(&["LPOS", "l", "a", "RANK", "-1"]), int(4));
+            assert_eq!(c.run(&["LPOS", "l", "a", "RANK", "-3"]), int(0));
+            assert_eq!(c.run(&["LPOS", "l", "a", "RANK", "4"]), Frame::Null);
+            assert_eq!(c.run(&["LPOS", "l", "a", "RANK", "9223372036854775807"]), Frame::Null);
+        });
+    }
+
+    #[test]
+    fn lpos_count_returns_an_array_of_matches() {
+        each_store(|c| {
+            c.run(&["RPUSH", "l", "a", "b", "a", "c", "a"]);
+            assert_eq!(c.run(&["LPOS", "l", "a", "COUNT", "0"]), ints(&[0, 2, 4]));
+            assert_eq!(c.run(&["LPOS", "l", "a", "COUNT", "2"]), ints(&[0, 2]));
+            assert_eq!(c.run(&["LPOS", "l", "a", "RANK", "2", "COUNT", "0"]), ints(&[2, 4]));
+            assert_eq!(c.run(&["LPOS", "l", "a", "RANK", "-1", "COUNT", "2"]), ints(&[4, 2]));
+            assert_eq!(c.run(&["LPOS", "l", "z", "COUNT", "0"]), arr(vec![]));
+            assert_eq!(c.run(&["LPOS", "nokey", "a", "COUNT", "1"]), arr(vec![]));
+        });
+    }
+
+    #[test]
+    fn lpos_maxlen_limits_the_elements_compared() {
+        each_store(|c| {
+            c.run(&["RPUSH", "l", "a", "b", "a", "c", "a"]);
+            assert_eq!(c.run(&["LPOS", "l", "a", "MAXLEN", "2", "COUNT", "0"]), ints(&[0]));
+            assert_eq!(c.run(&["LPOS", "l", "c", "MAXLEN", "3"]), Frame::Null);
+            assert_eq!(c.run(&["LPOS", "l", "c", "MAXLEN", "0"]), int(3));
+            assert_eq!(c.run(&["LPOS", "l", "a", "RANK", "-1", "MAXLEN", "1", "COUNT", "0"]), ints(&[4]));
+        });
+    }
+
+    #[test]
+    fn lpos_most_negative_rank_behaves_like_redis() {
+        each_store(|c| {
+            c.run(&["RPUSH", "l", "a", "b", "a", "c", "a"]);
+            assert_eq!(c.run(&["LPOS", "l", "a", "RANK", "-9223372036854775808"]), int(4));
+            assert_eq!(c.run(&["LPOS", "l", "a", "RANK", "-9223372036854775808", "COUNT", "1"]), ints(&[4, 2, 0]));
+        });
+    }
+
+    #[test]
+    fn lpos_rejects_bad_options_before_looking_at_the_key() {
+        each_store(|c| {
+            c.run(&["SET", "s", "x"]);
+            assert_eq!(
+                c.run(&["LPOS", "s", "a", "RANK", "0"]),
+                err("ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list")
+            );
+            assert_eq!(c.run(&["LPOS", "s", "a", "RANK", "x"]), err("ERR value is not an integer or out of range"));
+            assert_eq!(c.run(&["LPOS", "s", "a", "COUNT", "-1"]), err("ERR COUNT can't be negative"));
+            assert_eq!(c.run(&["LPOS", "s", "a", "COUNT", "x"]), err("ERR COUNT can't be negative"));
+            assert_eq!(c.run(&["LPOS", "s", "a", "MAXLEN", "-1"]), err("ERR MAXLEN can't be negative"));
+            assert_eq!(c.run(&["LPOS", "s", "a", "RANK"]), err("ERR syntax error"));
+            assert_eq!(c.run(&["LPOS", "s", "a", "FOO", "1"]), err("ERR syntax error"));
+            assert_eq!(c.run(&["LPOS", "s", "a"]), err(WRONGTYPE));
+        });
+    }
+
+    // ---- LMOVE RPOPLPUSH ----
+
+    #[test]
+    fn lmove_moves_between_the_given_ends() {
+        each_store(|c| {
+            c.run(&["RPUSH", "src", "a", "b", "c"]);
+            c.run(&["RPUSH", "dst", "x"]);
+            assert_eq!(c.run(&["LMOVE", "src", "dst", "LEFT", "RIGHT"]), bulk("a"));
+            assert_eq!(c.run(&["LMOVE", "src", "dst", "right", "left"]), bulk("c"));
+            assert_eq!(all(c, "src"), bulks(&["b"]));
+            assert_eq!(all(c, "dst"), bulks(&["c", "x", "a"]));
+        });
+    }
+
+    #[test]
+    fn lmove_creates_the_destination_and_deletes_an_emptied_source() {
+        each_store(|c| {
+            c.run(&["RPUSH", "src", "a"]);
+            assert_eq!(c.run(&["LMOVE", "src", "dst", "LEFT", "LEFT"]), bulk("a"));
+            assert_eq!(exists(c, "src"), int(0));
+            assert_eq!(all(c, "dst"), bulks(&["a"]));
+        });
+    }
+
+    #[test]
+    fn lmove_onto_the_same_list_rotates_it() {
+        each_store(|c| {
+            c.run(&["RPUSH", "l", "a", "b", "c"]);
+            assert_eq!(c.run(&["LMOVE", "l", "l", "LEFT", "RIGHT"]), bulk("a"));
+            assert_eq!(all(c, "l"), bulks(&["b", "c", "a"]));
+            c.run(&["RPUSH", "one", "x"]);
+            assert_eq!(c.run(&["LMOVE", "one", "one", "RIGHT", "LEFT"]), bulk("x"));
+            assert_eq!(all(c, "one"), bulks(&["x"]));
+        });
+    }
+
+    #[test]
+    fn lmove_of_a_missing_source_is_null() {
+        each_store(|c| {
+            assert_eq!(c.run(&["LMOVE", "nokey", "dst", "LEFT", "RIGHT"]), Frame::Null);
+            assert_eq!(c.run(&["RPOPLPUSH", "nokey", "dst"]), Frame::Null);
+            assert_eq!(exists(c, "dst"), int(0));
+            c.run(&["SET", "s", "x"]);
+            assert_eq!(c.run(&["LMOVE", "nokey", "s", "LEFT", "RIGHT"]), Frame::Null);
+        });
+    }
+
+    #[test]
+    fn lmove_with_a_wrong_type_moves_nothing() {
+        each_store(|c| {
+            c.run(&["SET", "s", "x"]);
+            c.run(&["RPUSH", "l", "a"]);
+            assert_eq!(c.run(&["LMOVE", "l", "s", "LEFT", "RIGHT"]), err(WRONGTYPE));
+            assert_eq!(c.run(&["LMOVE", "s", "l", "LEFT", "RIGHT"]), err(WRONGTYPE));
+            assert_eq!(c.run(&["RPOPLPUSH", "l", "s"]), err(WRONGTYPE));
+            assert_eq!(all(c, "l"), bulks(&["a"]));
+        });
+    }
+
+    #[test]
+    fn lmove_checks_the_directions_first() {
+        each_store(|c| {
+            assert_eq!(c.run(&["LMOVE", "nokey", "dst", "UP", "RIGHT"]), err("ERR syntax error"));
+            assert_eq!(c.run(&["LMOVE", "nokey", "dst", "LEFT", "DOWN"]), err("ERR syntax error"));
+        });
+    }
+
+    #[test]
+    fn lmove_keeps_the_destination_expiry() {
+        each_store(|c| {
+            c.run(&["RPUSH", "src", "a", "b"]);
+            c.run(&["RPUSH", "dst", "x"]);
+            c.run(&["EXPIRE", "dst", "100"]);
+            c.run(&["LMOVE", "src", "dst", "LEFT", "LEFT"]);
+            assert_eq!(c.run(&["TTL", "dst"]), int(100));
+        });
+    }
+
+    #[test]
+    fn rpoplpush_moves_the_tail_to_the_head() {
+        each_store(|c| {
+            c.run(&["RPUSH", "src", "a", "b"]);
+            c.run(&["RPUSH", "dst", "x"]);
+            assert_eq!(c.run(&["RPOPLPUSH", "src", "dst"]), bulk("b"));
+            assert_eq!(all(c, "dst"), bulks(&["b", "x"]));
+            assert_eq!(c.run(&["RPOPLPUSH", "src", "src"]), bulk("a"));
+            assert_eq!(all(c, "src"), bulks(&["a"]));
+        });
+    }
+
+    // ---- LMPOP ----
+
+    #[test]
+    fn lmpop_pops_from_the_first_non_empty_list() {
+        each_store(|c| {
+            c.run(&["RPUSH", "l", "a", "b", "c"]);
+            assert_eq!(c.run(&["LMPOP", "2", "nokey", "l", "LEFT"]), arr(vec![bulk("l"), bulks(&["a"])]));
+            assert_eq!(
+                c.run(&["LMPOP", "2", "nokey", "l", "RIGHT", "COUNT", "10"]),
+                arr(vec![bulk("l"), bulks(&["c", "b"])])
+            );
+            assert_eq!(exists(c, "l"), int(0));
+        });
+    }
+
+    #[test]
+    fn lmpop_without_any_list_is_the_null_array() {
+        each_store(|c| {
+            assert_eq!(c.run(&["LMPOP", "2", "a", "b", "LEFT"]), Frame::NullArray);
+        });
+    }
+
+    #[test]
+    fn lmpop_stops_at_a_wrong_type_before_a_list() {
+        each_store(|c| {
+            c.run(&["SET", "s", "x"]);
+            c.run(&["RPUSH", "l", "a"]);
+            assert_eq!(c.run(&["LMPOP", "2", "s", "l", "LEFT"]), err(WRONGTYPE));
+            assert_eq!(c.run(&["LMPOP", "2", "nokey", "s", "LEFT"]), err(WRONGTYPE));
+            assert_eq!(c.run(&["LMPOP", "2", "l", "s", "LEFT"]), arr(vec![bulk("l"), bulks(&["a"])]));
+        });
+    }
+
+    #[test]
+    fn lmpop_rejects_bad_arguments() {
+        each_store(|c| {
+            let numkeys = err("ERR numkeys should be greater than 0");
+            assert_eq!(c.run(&["LMPOP", "0", "l", "LEFT"]), numkeys);
+            assert_eq!(c.run(&["LMPOP", "abc", "l", "LEFT"]), numkeys);
+            assert_eq!(c.run(&["LMPOP", "-1", "l", "LEFT"]), numkeys);
+            for bad in [
+                &["LMPOP", "2", "l", "LEFT"][..],
+                &["LMPOP", "9223372036854775807", "l", "LEFT"],
+                &["LMPOP", "1", "l", "MIDDLE"],
+                &["LMPOP", "1", "l", "LEFT", "COUNT"],
+                &["LMPOP", "1", "l", "LEFT", "COUNT", "1", "COUNT", "1"],
+                &["LMPOP", "1", "l", "LEFT", "FOO"],
+            ] {
+                assert_eq!(c.run(bad), err("ERR syntax error"), "{bad:?}");
+            }
+            let count = err("ERR count should be greater than 0");
+            assert_eq!(c.run(&["LMPOP", "1", "l", "LEFT", "COUNT", "0"]), count);
+            assert_eq!(c.run(&["LMPOP", "1", "l", "LEFT", "COUNT", "abc"]), count);
+        });
+    }
+
+    // ---- Arity ----
+
+    #[test]
+    fn wrong_arity_is_reported_with_the_command_name() {
+        each_store(|c| {
+            for (cmd, words) in [
+                ("lpush", &["LPUSH", "l"][..]),
+                ("rpushx", &["RPUSHX", "l"]),
+                ("lpop", &["LPOP"]),
+                ("llen", &["LLEN", "l", "x"]),
+                ("lrange", &["LRANGE", "l", "0"]),
+                ("lindex", &["LINDEX", "l"]),
+                ("lset", &["LSET", "l", "0"]),
+                ("linsert", &["LINSERT", "l", "BEFORE", "a"]),
+                ("lrem", &["LREM", "l", "0"]),
+                ("ltrim", &["LTRIM", "l", "0"]),
+                ("lpos", &["LPOS", "l"]),
+                ("lmove", &["LMOVE", "a", "b", "LEFT"]),
+                ("rpoplpush", &["RPOPLPUSH", "a"]),
+                ("lmpop", &["LMPOP", "1", "l"]),
+            ] {
+                assert_eq!(c.run(words), err(&format!("ERR wrong number of arguments for '{cmd}' command")));
+            }
+        });
+    }
+}

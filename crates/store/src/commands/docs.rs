@@ -546,6 +546,21 @@ static STRING: &[CommandDoc] = &[
     ]),
 ];
 
+/// SORT's and SORT_RO's arguments (SORT's alone end with STORE).
+const SORT_ARGS: &[ArgDoc] = &[
+    key("key", 0),
+    pattern("pattern").token("BY").optional(),
+    block("offset_count", &[integer("offset"), integer("count")]).token("LIMIT").optional(),
+    pattern("pattern").token("GET").optional().multiple().multiple_token(),
+    oneof("order", &[pure_token("asc", "ASC"), pure_token("desc", "DESC")]).optional(),
+    pure_token("sorting", "ALPHA").optional(),
+    key("destination", 2).token("STORE").optional(),
+];
+const SORT_RO_ARGS: &[ArgDoc] = SORT_ARGS.split_at(SORT_ARGS.len() - 1).0;
+const SORT_BY_GET_NOTES: &str = "For the optional BY/GET keyword. It is marked 'unknown' because the key names derive from the content of the key we sort";
+const SORT_STORE_NOTES: &str =
+    "For the optional STORE keyword. It is marked 'unknown' because the keyword can appear anywhere in the argument array";
+
 #[rustfmt::skip]
 static GENERIC: &[CommandDoc] = &[
     CommandDoc::new(
@@ -632,6 +647,31 @@ static GENERIC: &[CommandDoc] = &[
     CommandDoc::new("move", "generic", "1.0.0", "O(1)", "Move a key to another database")
         .keys(&[KeySpec::index(1, RW | ACCESS | UPDATE).range(0, 1, 0)])
         .args(&[key("key", 0), integer("db")]),
+    CommandDoc::new(
+        "sort",
+        "generic",
+        "1.0.0",
+        "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N).",
+        "Sort the elements in a list, set or sorted set",
+    )
+    .keys(&[
+        KeySpec::index(1, RO | ACCESS).range(0, 1, 0),
+        KeySpec { flags: RO | ACCESS, notes: Some(SORT_BY_GET_NOTES), begin: BeginSearch::Unknown, find: FindKeys::Unknown },
+        KeySpec { flags: OW | UPDATE, notes: Some(SORT_STORE_NOTES), begin: BeginSearch::Unknown, find: FindKeys::Unknown },
+    ])
+    .args(SORT_ARGS),
+    CommandDoc::new(
+        "sort_ro",
+        "generic",
+        "7.0.0",
+        "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N).",
+        "Sort the elements in a list, set or sorted set. Read-only variant of SORT.",
+    )
+    .keys(&[
+        KeySpec::index(1, RO | ACCESS).range(0, 1, 0),
+        KeySpec { flags: RO | ACCESS, notes: Some(SORT_BY_GET_NOTES), begin: BeginSearch::Unknown, find: FindKeys::Unknown },
+    ])
+    .args(SORT_RO_ARGS),
     CommandDoc::new(
         "touch",
         "generic",

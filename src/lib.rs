@@ -16,8 +16,12 @@ pub use resp::Frame;
 use store::{Config, ConfigValues, Engine, Mode};
 
 /// Every combination the suite runs against.
-pub const COMBINATIONS: &[(Mode, &str)] =
-    &[(Mode::EventLoop, "mutex"), (Mode::EventLoop, "lockfree"), (Mode::Threaded, "mutex"), (Mode::Threaded, "lockfree")];
+pub const COMBINATIONS: &[(Mode, &str)] = &[
+    (Mode::EventLoop, "mutex"),
+    (Mode::EventLoop, "lockfree"),
+    (Mode::Threaded, "mutex"),
+    (Mode::Threaded, "lockfree"),
+];
 
 enum Handle {
     EventLoop(server_eventloop::ServerHandle),

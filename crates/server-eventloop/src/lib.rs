@@ -26,15 +26,12 @@ mod server;
 pub use server::{Server, ServerHandle};
 pub use store::session::{BIG_READ_CHUNK, QUERY_BUFFER_KEEP, READ_CHUNK, REPLY_BUFFER_KEEP, REPLY_PAUSE_BOUND};
 
-
-
 /// Bytes one client may read in one turn before the loop serves the others; the rest is
 /// read on the next turn. Keeps one fast pipelining client from starving everyone.
 pub const READ_BUDGET_PER_TURN: usize = 1024 * 1024;
 
 /// Bytes one client may write in one turn before the loop serves the others.
 pub const WRITE_BUDGET_PER_TURN: usize = 4 * 1024 * 1024;
-
 
 /// Readiness events taken per `poll`.
 pub const EVENTS_CAPACITY: usize = 1024;
@@ -45,5 +42,3 @@ pub const SHUTDOWN_FLUSH_TIMEOUT: std::time::Duration = std::time::Duration::fro
 /// A client idle this long has its empty query and reply buffers freed (Redis frees an
 /// idle client's query buffer after 2 seconds), so 10,000 idle connections cost little.
 pub const IDLE_BUFFER_FREE_MS: i64 = 2000;
-
-

@@ -352,9 +352,7 @@ fn wait_unblocked(engine: &Engine, stream: &TcpStream, session: &mut Session, wa
 fn peer_closed(stream: &TcpStream) -> bool {
     let mut byte = [0u8; 1];
     // SAFETY: recv into a valid one-byte buffer on an open socket; MSG_DONTWAIT never blocks.
-    let n = unsafe {
-        libc::recv(stream.as_raw_fd(), byte.as_mut_ptr().cast(), 1, libc::MSG_PEEK | libc::MSG_DONTWAIT)
-    };
+    let n = unsafe { libc::recv(stream.as_raw_fd(), byte.as_mut_ptr().cast(), 1, libc::MSG_PEEK | libc::MSG_DONTWAIT) };
     n == 0
 }
 

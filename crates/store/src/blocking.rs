@@ -45,6 +45,20 @@ impl BlockRequest {
     }
 }
 
+/// Parses a blocking command's timeout in seconds (decimals allowed; 0 = forever) with
+/// Redis's errors.
+pub fn parse_timeout(arg: &[u8]) -> Result<std::time::Duration, Frame> {
+    let secs = crate::num::parse_f64(arg).ok_or_else(|| Frame::error("ERR timeout is not a float or out of range"))?;
+    let ms = (secs * 1000.0).ceil();
+    if ms > i64::MAX as f64 {
+        return Err(Frame::error("ERR timeout is out of range"));
+    }
+    if ms < 0.0 {
+        return Err(Frame::error("ERR timeout is negative"));
+    }
+    Ok(std::time::Duration::from_millis(ms as u64))
+}
+
 /// How the registry wakes a blocked client; supplied by its server.
 pub trait BlockWaker: Send + Sync {
     /// The client should re-run its blocked command (or notice it was unblocked). Must not block.
@@ -144,7 +158,8 @@ impl BlockedClients {
         if self.is_empty() {
             return;
         }
-        let keys: Vec<Bytes> = self.registry.lock().queues.keys().filter(|(d, _)| *d == db).map(|(_, k)| k.clone()).collect();
+        let keys: Vec<Bytes> =
+            self.registry.lock().queues.keys().filter(|(d, _)| *d == db).map(|(_, k)| k.clone()).collect();
         for k in keys {
             self.signal_ready(db, &k);
         }
@@ -182,6 +197,16 @@ mod tests {
         fn wake(&self, id: u64) {
             self.0.lock().push(id);
         }
+    }
+
+    #[test]
+    fn timeouts_parse_like_redis() {
+        assert_eq!(parse_timeout(b"0").unwrap(), std::time::Duration::ZERO);
+        assert_eq!(parse_timeout(b"1.5").unwrap(), std::time::Duration::from_millis(1500));
+        assert_eq!(parse_timeout(b"0.0001").unwrap(), std::time::Duration::from_millis(1));
+        assert_eq!(parse_timeout(b"-1"), Err(Frame::error("ERR timeout is negative")));
+        assert_eq!(parse_timeout(b"abc"), Err(Frame::error("ERR timeout is not a float or out of range")));
+        assert_eq!(parse_timeout(b"inf"), Err(Frame::error("ERR timeout is out of range")));
     }
 
     #[test]

@@ -21,8 +21,12 @@ fn command() -> impl Strategy<Value = Vec<String>> {
     let w = |s: &str| s.to_string();
     prop_oneof![
         (key(), value()).prop_map(move |(k, v)| vec![w("SET"), k, v]),
-        (key(), value(), prop::sample::select(&["NX", "XX", "GET", "KEEPTTL"][..]))
-            .prop_map(move |(k, v, o)| vec![w("SET"), k, v, w(o)]),
+        (key(), value(), prop::sample::select(&["NX", "XX", "GET", "KEEPTTL"][..])).prop_map(move |(k, v, o)| vec![
+            w("SET"),
+            k,
+            v,
+            w(o)
+        ]),
         key().prop_map(move |k| vec![w("GET"), k]),
         (key(), key()).prop_map(move |(k, k2)| vec![w("DEL"), k, k2]),
         (key(), key()).prop_map(move |(k, k2)| vec![w("EXISTS"), k, k2]),

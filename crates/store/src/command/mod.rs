@@ -131,6 +131,15 @@ impl<'a> Ctx<'a> {
         self.view(Scope::Keys { keys: &pairs, write }, |kv| f(kv, db))
     }
 
+    /// Asks to block on `keys` of the selected database (see `crate::blocking`). The returned
+    /// frame is not sent: the session parks the client and sends the command's reply once it
+    /// is served, or `timeout_reply` when `timeout` (zero: none) passes.
+    pub fn block(&mut self, keys: Vec<Bytes>, timeout: std::time::Duration, timeout_reply: Frame) -> Frame {
+        let db = self.db();
+        self.client.block = Some(crate::blocking::BlockRequest::new(db, keys, timeout, timeout_reply.clone()));
+        timeout_reply
+    }
+
     /// The whole selected database.
     pub fn db_view<R>(&mut self, write: bool, mut f: impl FnMut(&mut dyn KeyView, usize) -> R) -> R {
         let db = self.db();
@@ -171,8 +180,9 @@ pub fn dispatch(engine: &Engine, client: &mut ClientState, argv: Vec<Bytes>) -> 
     let reply = match (spec.handler)(&mut ctx, &mut args) {
         Ok(f) | Err(f) => f,
     };
-    if spec.has(flags::WRITE) && !engine.blocked.is_empty() {
-        // Any key a write command touched may now serve a blocked client.
+    if spec.has(flags::WRITE) && !engine.blocked.is_empty() && client.block.is_none() {
+        // Any key a write command touched may now serve a blocked client. (A command that
+        // is about to block wrote nothing; signalling its keys would wake its own queue.)
         for key in crate::commands::server::request_key_names(args.argv()) {
             engine.blocked.signal_ready(client.db, &key);
         }

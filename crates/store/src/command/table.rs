@@ -169,8 +169,18 @@ impl CommandSpec {
 }
 
 /// Every top-level command, gathered from each group's module.
-pub static COMMANDS: &[&[CommandSpec]] =
-    &[commands::connection::COMMANDS, commands::server::COMMANDS, commands::config::COMMANDS, commands::keys::COMMANDS, commands::string::COMMANDS, commands::list::COMMANDS, commands::hash::COMMANDS, commands::set::COMMANDS, commands::zset::COMMANDS, commands::sort::COMMANDS];
+pub static COMMANDS: &[&[CommandSpec]] = &[
+    commands::connection::COMMANDS,
+    commands::server::COMMANDS,
+    commands::config::COMMANDS,
+    commands::keys::COMMANDS,
+    commands::string::COMMANDS,
+    commands::list::COMMANDS,
+    commands::hash::COMMANDS,
+    commands::set::COMMANDS,
+    commands::zset::COMMANDS,
+    commands::sort::COMMANDS,
+];
 
 /// Iterates every top-level command.
 pub fn all() -> impl Iterator<Item = &'static CommandSpec> {

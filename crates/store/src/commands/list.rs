@@ -18,6 +18,7 @@
 use bytes::Bytes;
 use resp::Frame;
 
+use crate::blocking::parse_timeout;
 use crate::command::flags::*;
 use crate::command::{Args, CommandResult, CommandSpec, Ctx, Group};
 use crate::error;
@@ -43,6 +44,11 @@ pub static COMMANDS: &[CommandSpec] = &[
     CommandSpec::new("lmove", 5, WRITE | DENYOOM, (1, 2, 1), Group::List, lmove_command),
     CommandSpec::new("rpoplpush", 3, WRITE | DENYOOM, (1, 2, 1), Group::List, rpoplpush),
     CommandSpec::new("lmpop", -4, WRITE | MOVABLEKEYS, (0, 0, 0), Group::List, lmpop),
+    CommandSpec::new("blpop", -3, WRITE | NOSCRIPT | BLOCKING, (1, -2, 1), Group::List, blpop),
+    CommandSpec::new("brpop", -3, WRITE | NOSCRIPT | BLOCKING, (1, -2, 1), Group::List, brpop),
+    CommandSpec::new("blmove", 6, WRITE | DENYOOM | NOSCRIPT | BLOCKING, (1, 2, 1), Group::List, blmove),
+    CommandSpec::new("brpoplpush", 4, WRITE | DENYOOM | NOSCRIPT | BLOCKING, (1, 2, 1), Group::List, brpoplpush),
+    CommandSpec::new("blmpop", -5, WRITE | BLOCKING | MOVABLEKEYS, (0, 0, 0), Group::List, blmpop),
 ];
 
 // ---- Reaching the list at a key ---------------------------------------------------------
@@ -506,6 +512,79 @@ fn lmpop(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
     let count = to_count(count.unwrap_or(1));
     let popped = ctx.write_keys(&keys, |kv, db| mpop(kv, db, &keys, end, count))?;
     Ok(mpop_reply(popped))
+}
+
+// ---- Blocking forms --------------------------------------------------------------------------
+//
+// Each tries its non-blocking core once; when every key is empty it asks to block (see
+// `crate::blocking`) and is re-run, unchanged, when one of its keys may have become ready.
+
+fn blpop(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+    bpop(ctx, args, End::Left)
+}
+
+fn brpop(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+    bpop(ctx, args, End::Right)
+}
+
+/// BLPOP/BRPOP `key [key ...] timeout`: `[key, element]` from the first non-empty list.
+fn bpop(ctx: &mut Ctx<'_>, args: &mut Args, end: End) -> CommandResult {
+    let mut keys: Vec<Bytes> = args.rest().to_vec();
+    let timeout = parse_timeout(&keys.pop().unwrap_or_default())?;
+    match ctx.write_keys(&keys, |kv, db| mpop(kv, db, &keys, end, 1))? {
+        Some((key, mut items)) => Ok(Frame::Array(vec![Frame::Bulk(key), Frame::Bulk(items.remove(0))])),
+        None => Ok(ctx.block(keys, timeout, Frame::NullArray)),
+    }
+}
+
+/// BLMOVE `source destination LEFT|RIGHT LEFT|RIGHT timeout`.
+fn blmove(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+    let src = args.bytes()?;
+    let dst = args.bytes()?;
+    let from = end_arg(&args.bytes()?)?;
+    let to = end_arg(&args.bytes()?)?;
+    let timeout = parse_timeout(&args.bytes()?)?;
+    bmove(ctx, src, dst, from, to, timeout)
+}
+
+/// BRPOPLPUSH `source destination timeout`: BLMOVE RIGHT LEFT.
+fn brpoplpush(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+    let src = args.bytes()?;
+    let dst = args.bytes()?;
+    let timeout = parse_timeout(&args.bytes()?)?;
+    bmove(ctx, src, dst, End::Right, End::Left, timeout)
+}
+
+fn bmove(ctx: &mut Ctx<'_>, src: Bytes, dst: Bytes, from: End, to: End, timeout: std::time::Duration) -> CommandResult {
+    let keys = [src.clone(), dst.clone()];
+    match ctx.write_keys(&keys, |kv, db| lmove(kv, db, &src, &dst, from, to))? {
+        Some(value) => Ok(Frame::Bulk(value)),
+        None => Ok(ctx.block(vec![src], timeout, Frame::Null)),
+    }
+}
+
+/// BLMPOP `timeout numkeys key [key ...] LEFT|RIGHT [COUNT count]`.
+fn blmpop(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+    let timeout = parse_timeout(&args.bytes()?)?;
+    let numkeys = int_at_least(&args.bytes()?, 1, "ERR numkeys should be greater than 0")?;
+    if to_count(numkeys) >= args.remaining() {
+        return Err(error::syntax());
+    }
+    let keys: Vec<Bytes> = args.by_ref().take(numkeys as usize).collect();
+    let end = end_arg(&args.bytes()?)?;
+    let mut count = None;
+    while let Some(opt) = args.next() {
+        if count.is_none() && opt.eq_ignore_ascii_case(b"COUNT") && !args.is_empty() {
+            count = Some(int_at_least(&args.bytes()?, 1, "ERR count should be greater than 0")?);
+        } else {
+            return Err(error::syntax());
+        }
+    }
+    let count = to_count(count.unwrap_or(1));
+    match ctx.write_keys(&keys, |kv, db| mpop(kv, db, &keys, end, count))? {
+        Some(popped) => Ok(mpop_reply(Some(popped))),
+        None => Ok(ctx.block(keys, timeout, Frame::NullArray)),
+    }
 }
 
 #[cfg(test)]

@@ -657,7 +657,7 @@ fn clients_section(ctx: &Ctx<'_>, out: &mut InfoText) {
     out.field("maxclients", engine.config.read(|c| c.maxclients));
     out.field("client_recent_max_input_buffer", 0);
     out.field("client_recent_max_output_buffer", 0);
-    out.field("blocked_clients", 0);
+    out.field("blocked_clients", ctx.engine.blocked.len());
     out.field("tracking_clients", 0);
     out.field("clients_in_timeout_table", 0);
 }

@@ -29,6 +29,7 @@ use bytes::Bytes;
 use rand::Rng;
 use resp::{Frame, Protocol};
 
+use crate::blocking::parse_timeout;
 use crate::command::flags::*;
 use crate::command::{Args, CommandResult, CommandSpec, Ctx, Group};
 use crate::commands::scan::scan_command;
@@ -62,6 +63,9 @@ pub static COMMANDS: &[CommandSpec] = &[
     CommandSpec::new("zpopmin", -2, WRITE | FAST, (1, 1, 1), Group::SortedSet, zpopmin),
     CommandSpec::new("zpopmax", -2, WRITE | FAST, (1, 1, 1), Group::SortedSet, zpopmax),
     CommandSpec::new("zmpop", -4, WRITE | MOVABLEKEYS, (0, 0, 0), Group::SortedSet, zmpop),
+    CommandSpec::new("bzpopmin", -3, WRITE | NOSCRIPT | FAST | BLOCKING, (1, -2, 1), Group::SortedSet, bzpopmin),
+    CommandSpec::new("bzpopmax", -3, WRITE | NOSCRIPT | FAST | BLOCKING, (1, -2, 1), Group::SortedSet, bzpopmax),
+    CommandSpec::new("bzmpop", -5, WRITE | BLOCKING | MOVABLEKEYS, (0, 0, 0), Group::SortedSet, bzmpop),
     CommandSpec::new("zrandmember", -2, READONLY, (1, 1, 1), Group::SortedSet, zrandmember),
     CommandSpec::new("zunion", -3, READONLY | MOVABLEKEYS, (0, 0, 0), Group::SortedSet, zunion),
     CommandSpec::new("zinter", -3, READONLY | MOVABLEKEYS, (0, 0, 0), Group::SortedSet, zinter),
@@ -868,6 +872,13 @@ fn pop_generic(ctx: &mut Ctx<'_>, args: &mut Args, end: PopEnd) -> CommandResult
 /// ZMPOP `numkeys key [key ...] MIN|MAX [COUNT count]`: `[key, [[member, score], ...]]`
 /// from the first non-empty key, or a null array.
 fn zmpop(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+    let (keys, end, count) = mpop_args(args)?;
+    let popped = ctx.write_keys(&keys, |kv, db| pop(kv, db, &keys, end, count))?;
+    Ok(mpop_reply(popped))
+}
+
+/// ZMPOP's and BZMPOP's arguments after the timeout: `numkeys key [key ...] MIN|MAX [COUNT count]`.
+fn mpop_args(args: &mut Args) -> Result<(Vec<Bytes>, PopEnd, usize), Frame> {
     let numkeys = ranged_i64(&args.bytes()?, 1, i64::MAX, "ERR numkeys should be greater than 0")?;
     if numkeys as u64 >= args.remaining() as u64 {
         return Err(error::syntax());
@@ -886,11 +897,51 @@ fn zmpop(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
             return Err(error::syntax());
         }
     }
-    let popped = ctx.write_keys(&keys, |kv, db| pop(kv, db, &keys, end, count.unwrap_or(1)))?;
-    Ok(match popped {
+    Ok((keys, end, count.unwrap_or(1)))
+}
+
+/// ZMPOP's reply: `[key, [[member, score] ...]]`, or the null array.
+fn mpop_reply(popped: Option<Popped>) -> Frame {
+    match popped {
         Some(p) => Frame::Array(vec![Frame::Bulk(p.key), scored_reply(true, p.members)]),
         None => Frame::NullArray,
-    })
+    }
+}
+
+// ---- Blocking pops -----------------------------------------------------------------------
+//
+// Each tries its non-blocking pop once; when every key is empty it asks to block (see
+// `crate::blocking`) and is re-run, unchanged, when one of its keys may have become ready.
+
+fn bzpopmin(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+    bzpop(ctx, args, PopEnd::Min)
+}
+
+fn bzpopmax(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+    bzpop(ctx, args, PopEnd::Max)
+}
+
+/// BZPOPMIN/BZPOPMAX `key [key ...] timeout`: `[key, member, score]` from the first non-empty set.
+fn bzpop(ctx: &mut Ctx<'_>, args: &mut Args, end: PopEnd) -> CommandResult {
+    let mut keys: Vec<Bytes> = args.rest().to_vec();
+    let timeout = parse_timeout(&keys.pop().unwrap_or_default())?;
+    match ctx.write_keys(&keys, |kv, db| pop(kv, db, &keys, end, 1))? {
+        Some(Popped { key, mut members }) => {
+            let (member, score) = members.remove(0);
+            Ok(Frame::Array(vec![Frame::Bulk(key), Frame::Bulk(member), Frame::Double(score)]))
+        }
+        None => Ok(ctx.block(keys, timeout, Frame::NullArray)),
+    }
+}
+
+/// BZMPOP `timeout numkeys key [key ...] MIN|MAX [COUNT count]`.
+fn bzmpop(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+    let timeout = parse_timeout(&args.bytes()?)?;
+    let (keys, end, count) = mpop_args(args)?;
+    match ctx.write_keys(&keys, |kv, db| pop(kv, db, &keys, end, count))? {
+        Some(popped) => Ok(mpop_reply(Some(popped))),
+        None => Ok(ctx.block(keys, timeout, Frame::NullArray)),
+    }
 }
 
 // ---- ZRANDMEMBER -----------------------------------------------------------------------

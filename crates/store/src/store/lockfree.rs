@@ -111,8 +111,15 @@ fn key_hash(key: &[u8]) -> u64 {
     STATE.hash_one(key).max(1)
 }
 
-/// A key's current snapshot; `None` once the key is deleted (a dead slot is never revived).
-type KeySlot = ArcSwapOption<Entry>;
+/// A key's node value: its current snapshot (`None` once the key is deleted; a dead slot is
+/// never revived) and which `create` call made the node.
+struct KeySlot {
+    value: ArcSwapOption<Entry>,
+    creator: u64,
+}
+
+/// Numbers the nodes `Db::create` inserts, so it can tell its own node from a rival's.
+static NEXT_CREATOR: AtomicU64 = AtomicU64::new(0);
 
 type MapEntry<'a> = crossbeam_skiplist::map::Entry<'a, HKey, KeySlot>;
 
@@ -130,14 +137,14 @@ impl Db {
     }
 
     fn load(&self, key: &[u8]) -> Option<Arc<Entry>> {
-        self.node(key).and_then(|n| n.value().load_full())
+        self.node(key).and_then(|n| n.value().value.load_full())
     }
 
     /// The first live entry at or after `hash`, with its snapshot.
     fn live_at_or_after(&self, hash: u64) -> Option<(MapEntry<'_>, Arc<Entry>)> {
         let probe = Probe(hash, &[]);
         let first = self.map.lower_bound(Bound::Included(&probe as &dyn KeyParts))?;
-        match first.value().load_full() {
+        match first.value().value.load_full() {
             Some(v) => Some((first, v)),
             None => next_live(first),
         }
@@ -146,14 +153,14 @@ impl Db {
     /// Every live entry, in order.
     fn live(&self) -> impl Iterator<Item = (MapEntry<'_>, Arc<Entry>)> {
         self.map.iter().filter_map(|e| {
-            let v = e.value().load_full()?;
+            let v = e.value().value.load_full()?;
             Some((e, v))
         })
     }
 
     /// Kills the slot of `node` if it still holds `expected`; unlinks the node. True on success.
     fn kill(&self, node: &MapEntry<'_>, expected: &Arc<Entry>) -> bool {
-        let prev = node.value().compare_and_swap(expected, None);
+        let prev = node.value().value.compare_and_swap(expected, None);
         if prev.as_ref().is_some_and(|p| Arc::ptr_eq(p, expected)) {
             node.remove();
             true
@@ -166,14 +173,19 @@ impl Db {
     /// node appeared meanwhile.
     fn create(&self, hkey: HKey, entry: Arc<Entry>) -> bool {
         loop {
-            let fresh = ArcSwapOption::from(Some(entry.clone()));
-            let placed = self.map.compare_insert(hkey.clone(), fresh, |cur| cur.load().is_none());
-            match placed.value().load_full() {
-                Some(v) if Arc::ptr_eq(&v, &entry) => return true,
-                Some(_) => return false,
-                // A dead node that was not replaced yet (its deleter is unlinking it): retry.
-                None => std::hint::spin_loop(),
+            // Success is judged by node identity, not by the slot's content: a writer may
+            // already have swapped our fresh node's value by the time we look.
+            let creator = NEXT_CREATOR.fetch_add(1, Ordering::Relaxed);
+            let fresh = KeySlot { value: ArcSwapOption::from(Some(entry.clone())), creator };
+            let placed = self.map.compare_insert(hkey.clone(), fresh, |cur| cur.value.load().is_none());
+            if placed.value().creator == creator {
+                return true;
             }
+            if placed.value().value.load().is_some() {
+                return false;
+            }
+            // A dead node that was not replaced yet (its deleter is unlinking it): retry.
+            std::hint::spin_loop();
         }
     }
 }
@@ -337,7 +349,7 @@ impl<'a> LockFreeView<'a> {
                 Some(node) => match new {
                     None => db.kill(&node, &orig),
                     Some(entry) => {
-                        let prev = node.value().compare_and_swap(&orig, Some(Arc::new(entry)));
+                        let prev = node.value().value.compare_and_swap(&orig, Some(Arc::new(entry)));
                         prev.as_ref().is_some_and(|p| Arc::ptr_eq(p, &orig))
                     }
                 },
@@ -354,7 +366,7 @@ impl<'a> LockFreeView<'a> {
 fn next_live(e: MapEntry<'_>) -> Option<(MapEntry<'_>, Arc<Entry>)> {
     let mut after = e.next();
     while let Some(a) = after {
-        if let Some(v) = a.value().load_full() {
+        if let Some(v) = a.value().value.load_full() {
             return Some((a, v));
         }
         after = a.next();
@@ -370,9 +382,10 @@ fn apply(db: &Db, key: Bytes, new: Option<Entry>) {
         Some(entry) => {
             let has_expiry = entry.has_expiry();
             match node {
-                Some(n) if n.value().load().is_some() => n.value().store(Some(Arc::new(entry))),
+                Some(n) if n.value().value.load().is_some() => n.value().value.store(Some(Arc::new(entry))),
                 _ => {
-                    db.map.insert(hkey.clone(), ArcSwapOption::from(Some(Arc::new(entry))));
+                    let creator = NEXT_CREATOR.fetch_add(1, Ordering::Relaxed);
+                    db.map.insert(hkey.clone(), KeySlot { value: ArcSwapOption::from(Some(Arc::new(entry))), creator });
                 }
             }
             if has_expiry {
@@ -381,7 +394,7 @@ fn apply(db: &Db, key: Bytes, new: Option<Entry>) {
         }
         None => {
             if let Some(n) = node {
-                n.value().store(None);
+                n.value().value.store(None);
                 n.remove();
             }
         }
@@ -605,7 +618,7 @@ impl Store for LockFreeStore {
             sampled += 1;
             let hkey = idx.key();
             let node = d.map.get(hkey as &dyn KeyParts);
-            let snapshot = node.as_ref().and_then(|n| n.value().load_full());
+            let snapshot = node.as_ref().and_then(|n| n.value().value.load_full());
             match (node, snapshot) {
                 (Some(node), Some(v)) if v.is_expired(now) => {
                     if d.kill(&node, &v) {

@@ -351,7 +351,7 @@ impl EventLoop {
         };
         reason.log(&conn);
         let id = conn.session.client.id;
-        conn.session.cancel_block(&self.engine);
+        conn.session.close(&self.engine);
         if let Some(when) = conn.timeout_listed.take() {
             self.block_timeouts.remove(&(when, token.0, id));
         }

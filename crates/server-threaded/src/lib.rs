@@ -265,7 +265,7 @@ fn serve_client(shared: &Shared, mut stream: TcpStream, mut session: Session, wa
     let engine = &*shared.engine;
     let id = session.client.id;
     let reason = client_loop(engine, &mut stream, &mut session, &wake);
-    session.cancel_block(engine);
+    session.close(engine);
     debug!(client = id, addr = %session.client.info.addr, reason = ?reason, "client closed");
     let _ = stream.shutdown(Shutdown::Both);
     shared.conns.lock().retain(|(i, _)| *i != id);

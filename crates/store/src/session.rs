@@ -329,6 +329,13 @@ impl Session {
             engine.blocked.remove(self.client.id);
         }
     }
+
+    /// The connection is closing: leaves every engine-wide registry the client is in
+    /// (blocked keys, subscriptions, watched keys). Servers call this once, on every close.
+    pub fn close(&mut self, engine: &Engine) {
+        self.cancel_block(engine);
+        engine.forget_client(&mut self.client);
+    }
 }
 
 /// Writes the reply to a protocol error the way Redis does: the byte it choked on is sent

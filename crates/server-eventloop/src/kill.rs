@@ -9,6 +9,7 @@ use std::sync::Arc;
 use mio::{Token, Waker};
 use parking_lot::Mutex;
 use store::blocking::BlockWaker;
+use store::pubsub::Notify;
 use store::client::ClientCloser;
 
 /// Clients killed since the loop last looked, as (token, client id): the id guards against
@@ -77,5 +78,20 @@ pub(crate) struct WakeNotice {
 impl BlockWaker for WakeNotice {
     fn wake(&self, client_id: u64) {
         self.queue.push(self.token, client_id);
+    }
+}
+
+/// The Pub/Sub [`Notify`] of one event-loop connection: queues it on the loop's mail queue
+/// (a [`WakeQueue`] too), served after every turn. Publishers run on the loop thread, so no
+/// `mio::Waker` is needed either.
+pub(crate) struct MailNotice {
+    pub(crate) token: Token,
+    pub(crate) id: u64,
+    pub(crate) queue: Arc<WakeQueue>,
+}
+
+impl Notify for MailNotice {
+    fn notify(&self) {
+        self.queue.push(self.token, self.id);
     }
 }

@@ -28,7 +28,7 @@ use store::session::{CloseReason, Session};
 use store::Engine;
 
 use crate::connection::{Close, Connection, Limits, Turn};
-use crate::kill::{KillNotice, KillQueue, WakeNotice, WakeQueue};
+use crate::kill::{KillNotice, KillQueue, MailNotice, WakeNotice, WakeQueue};
 use crate::{listener, EVENTS_CAPACITY, IDLE_BUFFER_FREE_MS, SHUTDOWN_FLUSH_TIMEOUT};
 
 /// The token of the loop's waker; listeners count down from just below it, connections
@@ -124,6 +124,7 @@ impl Server {
             conns: Slab::new(),
             kills,
             woken: Arc::new(WakeQueue::default()),
+            mail: Arc::new(WakeQueue::default()),
             block_timeouts: BTreeSet::new(),
             again: Vec::new(),
             accept_failing: false,
@@ -146,6 +147,8 @@ struct EventLoop {
     kills: Arc<KillQueue>,
     /// Blocked clients whose keys became ready (or that CLIENT UNBLOCK woke).
     woken: Arc<WakeQueue>,
+    /// Subscribers with Pub/Sub messages in their mailbox.
+    mail: Arc<WakeQueue>,
     /// Deadlines of blocked clients: (when, slab key, client id).
     block_timeouts: BTreeSet<(Instant, usize, u64)>,
     /// Connections that stopped on a budget, to serve again without waiting for readiness.
@@ -191,6 +194,7 @@ impl EventLoop {
             }
             self.serve_again();
             self.expire_blocked();
+            self.deliver_mail();
             self.close_killed();
             if Instant::now() >= self.next_cron {
                 self.cron();
@@ -202,6 +206,19 @@ impl EventLoop {
     fn serve(&mut self, token: Token, readable: bool) {
         self.turn(token, readable);
         self.serve_woken();
+        self.deliver_mail();
+    }
+
+    /// Moves published messages into their subscribers' reply buffers and writes them.
+    fn deliver_mail(&mut self) {
+        for (token, id) in self.mail.take() {
+            let Some(conn) = self.conns.get_mut(token.0) else { continue };
+            if conn.session.client.id != id {
+                continue;
+            }
+            conn.session.drain_mail();
+            self.turn(token, false);
+        }
     }
 
     /// One turn of one connection.
@@ -342,6 +359,8 @@ impl EventLoop {
         tracing::debug!(client = state.id, %addr, "accepted connection");
         let max_bulk_len = usize::try_from(max_bulk_len).unwrap_or(usize::MAX);
         let waker = Arc::new(WakeNotice { token, queue: self.woken.clone() });
+        let mut state = state;
+        state.notify = Arc::new(MailNotice { token, id: state.id, queue: self.mail.clone() });
         entry.insert(Connection::new(stream, Session::new(state, max_bulk_len, waker)));
     }
 
@@ -411,8 +430,12 @@ impl EventLoop {
             let idle_ms = info.idle_ms();
             if info.killed() {
                 doomed.push((key, Close::Session(CloseReason::Killed)));
-            } else if timeout_ms > 0 && idle_ms > timeout_ms && !conn.session.is_blocked() {
-                // Like Redis, a blocked client is not idle: its wait has its own timeout.
+            } else if timeout_ms > 0
+                && idle_ms > timeout_ms
+                && !conn.session.is_blocked()
+                && conn.session.client.subs.total() == 0
+            {
+                // Like Redis, blocked and Pub/Sub clients are not idle: they wait by design.
                 doomed.push((key, Close::Idle));
             } else if let Err(reason) = conn.session.check_output_limits(&self.engine) {
                 doomed.push((key, Close::Session(reason)));

@@ -21,6 +21,7 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 use parking_lot::{Condvar, Mutex};
 use store::blocking::BlockWaker;
+use store::pubsub::Notify;
 use store::client::{ClientCloser, RegisterError};
 use store::engine::Stats;
 use store::session::{CloseReason, Flow, Session};
@@ -215,12 +216,15 @@ fn start_client(shared: &Arc<Shared>, mut stream: TcpStream, addr: SocketAddr) -
     shared.conns.lock().push((id, clone));
     let max_bulk = engine.config.read(|c| c.proto_max_bulk_len) as usize;
     let (wake_tx, wake_rx) = crossbeam_channel::bounded(1);
+    let mail = Arc::new(MailFd::default());
+    let mut client = client;
+    client.notify = mail.clone();
     let session = Session::new(client, max_bulk, Arc::new(ChannelWaker(wake_tx)));
     let thread_shared = shared.clone();
     let spawned = std::thread::Builder::new()
         .name(format!("client-{id}"))
         .stack_size(CLIENT_STACK)
-        .spawn(move || serve_client(&thread_shared, stream, session, wake_rx));
+        .spawn(move || serve_client(&thread_shared, stream, session, wake_rx, mail));
     match spawned {
         Ok(t) => Some(t),
         Err(e) => {
@@ -252,6 +256,71 @@ impl BlockWaker for ChannelWaker {
     }
 }
 
+/// The Pub/Sub [`Notify`] of a threaded client: an eventfd, made on first use (only
+/// subscribers need one), that the client's thread polls together with its socket.
+#[derive(Default)]
+struct MailFd {
+    fd: std::sync::OnceLock<Option<std::os::fd::OwnedFd>>,
+}
+
+/// What woke a subscriber's thread.
+enum Ready {
+    Mail,
+    Socket,
+}
+
+impl MailFd {
+    fn fd(&self) -> Option<std::os::fd::RawFd> {
+        use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+        self.fd
+            .get_or_init(|| {
+                // SAFETY: eventfd returns a new descriptor we own, or -1.
+                let fd = unsafe { libc::eventfd(0, libc::EFD_NONBLOCK | libc::EFD_CLOEXEC) };
+                // SAFETY: `fd` is a fresh, valid descriptor owned by nobody else.
+                (fd >= 0).then(|| unsafe { OwnedFd::from_raw_fd(fd) })
+            })
+            .as_ref()
+            .map(|f| f.as_raw_fd())
+    }
+
+    /// Blocks until the socket is readable or mail arrived (mail first: it is cheap).
+    fn wait(&self, stream: &TcpStream) -> io::Result<Ready> {
+        let Some(efd) = self.fd() else { return Ok(Ready::Socket) };
+        let mut fds = [
+            libc::pollfd { fd: efd, events: libc::POLLIN, revents: 0 },
+            libc::pollfd { fd: stream.as_raw_fd(), events: libc::POLLIN, revents: 0 },
+        ];
+        loop {
+            // SAFETY: `fds` is a valid array of two pollfd structures.
+            let n = unsafe { libc::poll(fds.as_mut_ptr(), 2, -1) };
+            if n < 0 {
+                let e = io::Error::last_os_error();
+                if e.kind() == ErrorKind::Interrupted {
+                    continue;
+                }
+                return Err(e);
+            }
+            if fds[0].revents != 0 {
+                let mut counter = [0u8; 8];
+                // SAFETY: reads the 8-byte eventfd counter into a valid buffer (resets it).
+                unsafe { libc::read(efd, counter.as_mut_ptr().cast(), 8) };
+                return Ok(Ready::Mail);
+            }
+            return Ok(Ready::Socket);
+        }
+    }
+}
+
+impl Notify for MailFd {
+    fn notify(&self) {
+        if let Some(fd) = self.fd() {
+            let one: u64 = 1;
+            // SAFETY: writes an 8-byte counter increment to a valid eventfd.
+            unsafe { libc::write(fd, (&one as *const u64).cast(), 8) };
+        }
+    }
+}
+
 /// CLIENT KILL for a threaded client: shutting the socket down wakes its blocked read.
 struct SocketCloser(TcpStream);
 
@@ -261,10 +330,10 @@ impl ClientCloser for SocketCloser {
     }
 }
 
-fn serve_client(shared: &Shared, mut stream: TcpStream, mut session: Session, wake: Receiver<()>) {
+fn serve_client(shared: &Shared, mut stream: TcpStream, mut session: Session, wake: Receiver<()>, mail: Arc<MailFd>) {
     let engine = &*shared.engine;
     let id = session.client.id;
-    let reason = client_loop(engine, &mut stream, &mut session, &wake);
+    let reason = client_loop(engine, &mut stream, &mut session, &wake, &mail);
     session.close(engine);
     debug!(client = id, addr = %session.client.info.addr, reason = ?reason, "client closed");
     let _ = stream.shutdown(Shutdown::Both);
@@ -278,8 +347,24 @@ fn client_loop(
     stream: &mut TcpStream,
     session: &mut Session,
     wake: &Receiver<()>,
+    mail: &MailFd,
 ) -> Option<CloseReason> {
     loop {
+        if session.client.subs.mailbox.is_some() {
+            // A subscriber waits for its socket and its mailbox at once.
+            match mail.wait(stream) {
+                Ok(Ready::Mail) => {
+                    session.drain_mail();
+                    if let Some(reason) = session.mail_overflow() {
+                        return Some(reason);
+                    }
+                    write_replies(engine, stream, session).ok()?;
+                    continue;
+                }
+                Ok(Ready::Socket) => {}
+                Err(_) => return None,
+            }
+        }
         // No read timeout: the cron thread closes idle clients (see `close_idle_clients`).
         let n = match read_into(stream, session) {
             Ok(0) => return None,
@@ -390,7 +475,7 @@ fn cron_loop(shared: Arc<Shared>) {
 
 /// The idle `timeout`, applied to every client (also after CONFIG SET changes it), like
 /// Redis's clientsCron: an idle client's socket is shut down, which ends its thread's read.
-/// A blocked client is not idle: its wait has its own timeout.
+/// Blocked and Pub/Sub clients are exempt, like Redis.
 fn close_idle_clients(shared: &Shared) {
     let engine = &shared.engine;
     let timeout_ms = engine.config.read(|c| c.timeout).saturating_mul(1000);
@@ -398,8 +483,10 @@ fn close_idle_clients(shared: &Shared) {
         return;
     }
     for (id, stream) in shared.conns.lock().iter() {
-        let idle = engine.clients.get(*id).map(|c| c.idle_ms()).unwrap_or(0);
-        if idle > timeout_ms as i64 && !engine.blocked.is_blocked(*id) {
+        let Some(info) = engine.clients.get(*id) else { continue };
+        // Blocked and Pub/Sub clients are not idle: they wait by design.
+        let waiting = engine.blocked.is_blocked(*id) || info.details().subscribed();
+        if info.idle_ms() > timeout_ms as i64 && !waiting {
             debug!(client = id, "closing idle client");
             let _ = stream.shutdown(Shutdown::Both);
         }

@@ -45,6 +45,18 @@ pub struct ClientDetails {
     pub qbuf_free: usize,
     pub obl: usize,
     pub omem: usize,
+    /// Subscribed channels, patterns and shard channels (CLIENT LIST `sub` `psub` `ssub`).
+    pub sub: usize,
+    pub psub: usize,
+    pub ssub: usize,
+}
+
+impl ClientDetails {
+    /// True while the client is subscribed to anything (Pub/Sub clients are exempt from the
+    /// idle timeout, like Redis).
+    pub fn subscribed(&self) -> bool {
+        self.sub + self.psub + self.ssub > 0
+    }
 }
 
 impl ClientInfo {
@@ -105,6 +117,12 @@ pub struct ClientState {
     pub reply_mode: ReplyMode,
     /// Set by a blocking command that found nothing to serve (see `crate::blocking`).
     pub block: Option<crate::blocking::BlockRequest>,
+    /// Channels, patterns and shard channels this client is subscribed to, and its mailbox.
+    pub subs: crate::pubsub::Subscriptions,
+    /// How this client's server is told of new mail (see `crate::pubsub`).
+    pub notify: std::sync::Arc<dyn crate::pubsub::Notify>,
+    /// Set by a command whose reply went to the mailbox instead (SUBSCRIBE's acknowledgements).
+    pub reply_sent: bool,
     pub info: Arc<ClientInfo>,
 }
 
@@ -125,6 +143,9 @@ impl ClientState {
 
     pub fn set_protocol(&mut self, p: Protocol) {
         self.protocol = p;
+        if let Some(mb) = &self.subs.mailbox {
+            mb.set_protocol(p);
+        }
         self.info.resp.store(if p == Protocol::Resp3 { 3 } else { 2 }, Ordering::Relaxed);
     }
 
@@ -191,6 +212,9 @@ impl ClientRegistry {
             close_after_reply: false,
             reply_mode: ReplyMode::On,
             block: None,
+            subs: Default::default(),
+            notify: std::sync::Arc::new(crate::pubsub::NoNotify),
+            reply_sent: false,
             info,
         })
     }

@@ -74,6 +74,8 @@ pub struct Engine {
     pub clients: ClientRegistry,
     /// Clients blocked on keys (BLPOP and friends).
     pub blocked: BlockedClients,
+    /// Pub/Sub subscriptions.
+    pub pubsub: crate::pubsub::PubSub,
     pub stats: Stats,
     pub started: Instant,
     pub started_ms: i64,
@@ -96,6 +98,7 @@ impl Engine {
             config,
             clients: ClientRegistry::default(),
             blocked: BlockedClients::default(),
+            pubsub: crate::pubsub::PubSub::default(),
             stats: Stats::default(),
             started: Instant::now(),
             started_ms: now_ms(),
@@ -112,7 +115,11 @@ impl Engine {
 
     /// Removes what engine-wide registries hold for a closing client.
     pub fn forget_client(&self, client: &mut ClientState) {
-        let _ = client;
+        if client.subs.total() > 0 {
+            self.pubsub.forget(client.id, &client.subs);
+            client.subs = Default::default();
+            client.info.update_details(|d| (d.sub, d.psub, d.ssub) = (0, 0, 0));
+        }
     }
 
     /// Runs one request for `client` and returns its reply.

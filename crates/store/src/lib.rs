@@ -17,6 +17,7 @@ pub mod error;
 pub mod glob;
 pub mod keyspace;
 pub mod num;
+pub mod pubsub;
 pub mod session;
 pub mod store;
 pub mod testing;

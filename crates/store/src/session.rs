@@ -177,6 +177,9 @@ impl Session {
         if self.client.info.killed() {
             return Flow::Close(CloseReason::Killed);
         }
+        if let Some(reason) = self.mail_overflow() {
+            return Flow::Close(reason);
+        }
         if self.blocked.is_some() {
             return Flow::Blocked;
         }
@@ -199,7 +202,12 @@ impl Session {
                         self.blocked = Some(req);
                         return Flow::Blocked;
                     }
-                    if reply_wanted(&mut self.client, mode_before) {
+                    // Mail first: a message published before this command's reply (to a
+                    // channel this client subscribed to, or its own SUBSCRIBE acknowledgements).
+                    self.drain_mail();
+                    if std::mem::take(&mut self.client.reply_sent) {
+                        // The reply went through the mailbox.
+                    } else if reply_wanted(&mut self.client, mode_before) {
                         // Encoded after the command ran: HELLO 3 answers in RESP3.
                         resp::encode(&reply, self.client.protocol, &mut self.reply);
                     }
@@ -222,6 +230,20 @@ impl Session {
         Flow::Continue
     }
 
+    /// Moves Pub/Sub messages waiting in the client's mailbox to the reply buffer (servers
+    /// call this when the mailbox's `Notify` fires, then write).
+    pub fn drain_mail(&mut self) {
+        if let Some(mb) = &self.client.subs.mailbox {
+            mb.drain_into(&mut self.reply);
+        }
+    }
+
+    /// `Some` once the mailbox broke `client-output-buffer-limit pubsub`.
+    pub fn mail_overflow(&self) -> Option<CloseReason> {
+        let mb = self.client.subs.mailbox.as_ref()?;
+        mb.overflowed().then(|| CloseReason::OutputBufferLimit(self.unsent_len()))
+    }
+
     /// Encodes `frame` as a reply, by the CLIENT REPLY rules (used for replies that do not
     /// come from `execute_requests`, e.g. a blocked command's).
     fn push_reply(&mut self, frame: &Frame) {
@@ -234,7 +256,14 @@ impl Session {
     /// once that has lasted more than `soft_seconds` (whole seconds, as Redis counts them).
     pub fn check_output_limits(&mut self, engine: &Engine) -> Result<(), CloseReason> {
         let unsent = self.unsent_len() as u64;
-        let OutputLimit { hard, soft, soft_seconds } = engine.config.read(|c| c.output_limit_normal);
+        if let Some(reason) = self.mail_overflow() {
+            Stats::add(&engine.stats.client_output_buffer_limit_disconnections, 1);
+            return Err(reason);
+        }
+        // A subscribed client is held to the pubsub class, like Redis.
+        let subscribed = self.client.subs.total() > 0;
+        let OutputLimit { hard, soft, soft_seconds } =
+            engine.config.read(|c| if subscribed { c.output_limit_pubsub } else { c.output_limit_normal });
         let over = if hard > 0 && unsent > hard {
             true
         } else if soft > 0 && unsent > soft {

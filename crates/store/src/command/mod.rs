@@ -170,6 +170,16 @@ pub fn dispatch(engine: &Engine, client: &mut ClientState, argv: Vec<Bytes>) -> 
         let name = if skip == 2 { format!("{}|{}", container.name, spec.name) } else { spec.name.to_string() };
         return crate::error::wrong_arity(&name);
     }
+    if client.protocol == resp::Protocol::Resp2
+        && client.subs.total() > 0
+        && !crate::commands::pubsub::allowed_while_subscribed(container.name)
+    {
+        return Frame::error(format!(
+            "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in \
+             this context",
+            if skip == 2 { format!("{}|{}", container.name, spec.name) } else { spec.name.to_string() }
+        ));
+    }
     engine.stats.command_called();
     client.info.update_details(|d| {
         d.last_cmd = container.name;

@@ -179,6 +179,7 @@ pub static COMMANDS: &[&[CommandSpec]] = &[
     commands::hash::COMMANDS,
     commands::set::COMMANDS,
     commands::zset::COMMANDS,
+    commands::pubsub::COMMANDS,
     commands::sort::COMMANDS,
 ];
 

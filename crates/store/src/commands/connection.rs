@@ -61,7 +61,15 @@ pub fn container(_: &mut Ctx<'_>, _: &mut Args) -> CommandResult {
     Err(error::syntax())
 }
 
-fn ping(_: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn ping(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+    if args.remaining() > 1 {
+        return Err(error::wrong_arity("ping"));
+    }
+    if ctx.client.protocol == Protocol::Resp2 && ctx.client.subs.total() > 0 {
+        // A RESP2 subscriber gets PING's answer in the shape of a message.
+        let payload = args.next().unwrap_or_default();
+        return Ok(Frame::Array(vec![Frame::bulk("pong"), Frame::Bulk(payload)]));
+    }
     match args.remaining() {
         0 => Ok(Frame::simple("PONG")),
         1 => Ok(Frame::Bulk(args.bytes()?)),
@@ -134,6 +142,7 @@ fn hello(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
 }
 
 fn reset(ctx: &mut Ctx<'_>, _: &mut Args) -> CommandResult {
+    ctx.engine.forget_client(ctx.client);
     ctx.client.select(0);
     ctx.client.set_protocol(Protocol::Resp2);
     ctx.client.set_name(None);
@@ -205,7 +214,7 @@ pub fn client_line(c: &ClientInfo, me: Option<&ClientState>) -> String {
     let name = d.name.as_deref().map(|n| String::from_utf8_lossy(n).into_owned()).unwrap_or_default();
     let resp = me.map(|m| if m.protocol == Protocol::Resp3 { 3 } else { 2 }).unwrap_or_else(|| c.protocol());
     format!(
-        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags=N db={} sub=0 psub=0 ssub=0 multi=-1 \
+        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi=-1 \
          qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl={} oll=0 omem={} tot-mem={} events=r \
          cmd={} user=default redir=-1 resp={} lib-name= lib-ver=",
         c.id,
@@ -215,7 +224,11 @@ pub fn client_line(c: &ClientInfo, me: Option<&ClientState>) -> String {
         name,
         (now - c.created_ms) / 1000,
         c.idle_ms() / 1000,
+        if d.subscribed() { "P" } else { "N" },
         c.db(),
+        d.sub,
+        d.psub,
+        d.ssub,
         d.qbuf,
         d.qbuf_free,
         d.obl,

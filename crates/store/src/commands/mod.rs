@@ -7,6 +7,7 @@ pub mod docs;
 pub mod hash;
 pub mod keys;
 pub mod list;
+pub mod pubsub;
 pub mod scan;
 pub mod server;
 pub mod set;

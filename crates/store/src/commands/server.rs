@@ -1002,7 +1002,10 @@ mod tests {
             .key_specs
             .iter()
             .all(|k| matches!(k.begin, BeginSearch::Index(_)) && matches!(k.find, FindKeys::Range { limit: 0, .. }));
-        if doc.key_specs.is_empty() || !simple {
+        // Shard channels are "keys" only for cluster routing (NOT_KEY): the table lists them
+        // in first/last/step as Redis does, but GETKEYS leaves them out.
+        let all_not_keys = doc.key_specs.iter().all(|k| k.flags & key_flags::NOT_KEY != 0);
+        if doc.key_specs.is_empty() || !simple || all_not_keys {
             return None;
         }
         let argc = spec.arity.unsigned_abs() as usize + extra;

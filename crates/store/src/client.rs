@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -32,6 +32,13 @@ pub struct ClientInfo {
     details: Mutex<ClientDetails>,
     killed: AtomicBool,
     closer: Mutex<Option<Box<dyn ClientCloser>>>,
+    /// Commands queued by MULTI (-1: not in MULTI) and their approximate size, as CLIENT
+    /// LIST's `multi=` and `multi-mem=` show them.
+    multi: AtomicI64,
+    multi_mem: AtomicUsize,
+    /// Set when a key this client WATCHes was modified (CLIENT LIST flag `d`); written by
+    /// `crate::watch`, which marks watchers from other clients' commands.
+    watch_dirty: AtomicBool,
 }
 
 /// The parts of [`ClientInfo`] that are not single words.
@@ -103,6 +110,30 @@ impl ClientInfo {
     pub fn protocol(&self) -> usize {
         self.resp.load(Ordering::Relaxed)
     }
+
+    /// Commands queued by MULTI, or `None` outside MULTI.
+    pub fn multi(&self) -> Option<usize> {
+        usize::try_from(self.multi.load(Ordering::Relaxed)).ok()
+    }
+
+    pub fn multi_mem(&self) -> usize {
+        self.multi_mem.load(Ordering::Relaxed)
+    }
+
+    /// Publishes the MULTI queue's length (`None`: not in MULTI) and size.
+    pub fn set_multi(&self, queued: Option<usize>, mem: usize) {
+        self.multi.store(queued.map_or(-1, |n| n as i64), Ordering::Relaxed);
+        self.multi_mem.store(mem, Ordering::Relaxed);
+    }
+
+    /// True once a key this client WATCHes was modified: its EXEC will fail.
+    pub fn watch_dirty(&self) -> bool {
+        self.watch_dirty.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn set_watch_dirty(&self, dirty: bool) {
+        self.watch_dirty.store(dirty, Ordering::Release);
+    }
 }
 
 /// State of one connection that commands read and change: selected database, name,
@@ -117,12 +148,16 @@ pub struct ClientState {
     pub reply_mode: ReplyMode,
     /// Set by a blocking command that found nothing to serve (see `crate::blocking`).
     pub block: Option<crate::blocking::BlockRequest>,
+    /// Set by MULTI: the commands queued for EXEC (see `commands::transaction`).
+    pub multi: Option<crate::commands::transaction::Multi>,
     /// Channels, patterns and shard channels this client is subscribed to, and its mailbox.
     pub subs: crate::pubsub::Subscriptions,
     /// How this client's server is told of new mail (see `crate::pubsub`).
     pub notify: std::sync::Arc<dyn crate::pubsub::Notify>,
     /// Set by a command whose reply went to the mailbox instead (SUBSCRIBE's acknowledgements).
     pub reply_sent: bool,
+    /// Keyspace events the running command recorded (`Ctx::notify`), published after it.
+    pub events: Vec<crate::notify::KeyEvent>,
     pub info: Arc<ClientInfo>,
 }
 
@@ -203,6 +238,9 @@ impl ClientRegistry {
             details: Mutex::new(ClientDetails::default()),
             killed: AtomicBool::new(false),
             closer: Mutex::new(None),
+            multi: AtomicI64::new(-1),
+            multi_mem: AtomicUsize::new(0),
+            watch_dirty: AtomicBool::new(false),
         });
         clients.insert(id, info.clone());
         Ok(ClientState {
@@ -212,9 +250,11 @@ impl ClientRegistry {
             close_after_reply: false,
             reply_mode: ReplyMode::On,
             block: None,
+            multi: None,
             subs: Default::default(),
             notify: std::sync::Arc::new(crate::pubsub::NoNotify),
             reply_sent: false,
+            events: Vec::new(),
             info,
         })
     }

@@ -88,6 +88,8 @@ pub struct ConfigValues {
     pub appendonly: bool,
     pub maxmemory: u64,
     pub maxmemory_policy: String,
+    /// `notify-keyspace-events`, in canonical flag order ("" = off).
+    pub notify_keyspace_events: String,
     pub protected_mode: bool,
     pub lazyfree_lazy_user_del: bool,
     /// Whether CONFIG SET may change protected parameters (`dir`, `dbfilename`): "no",
@@ -133,6 +135,7 @@ impl Default for ConfigValues {
             appendonly: false,
             maxmemory: 0,
             maxmemory_policy: "noeviction".into(),
+            notify_keyspace_events: String::new(),
             protected_mode: true,
             lazyfree_lazy_user_del: false,
             enable_protected_configs: "no".into(),
@@ -519,6 +522,15 @@ pub static PARAMS: &[Param] = &[
     Param::new("dbfilename", Protected, field!(string dbfilename, check_dbfilename)),
     Param::new("save", Runtime, Kind::Multi { set: set_save, get: |c| c.save.clone() }),
     Param::new("appendonly", Runtime, field!(bool appendonly)),
+    Param::new(
+        "notify-keyspace-events",
+        Runtime,
+        Kind::String {
+            check: |v| crate::notify::check_flags(v),
+            get: |c| c.notify_keyspace_events.clone(),
+            set: |c, v| c.notify_keyspace_events = v,
+        },
+    ),
     // Memory.
     Param::new("maxmemory", Runtime, field!(memory maxmemory, 0, u64::MAX)),
     Param::new(

@@ -76,6 +76,8 @@ pub struct Engine {
     pub blocked: BlockedClients,
     /// Pub/Sub subscriptions.
     pub pubsub: crate::pubsub::PubSub,
+    /// Keys clients WATCH (see `crate::watch`).
+    pub watches: crate::watch::WatchedKeys,
     pub stats: Stats,
     pub started: Instant,
     pub started_ms: i64,
@@ -99,6 +101,7 @@ impl Engine {
             clients: ClientRegistry::default(),
             blocked: BlockedClients::default(),
             pubsub: crate::pubsub::PubSub::default(),
+            watches: crate::watch::WatchedKeys::default(),
             stats: Stats::default(),
             started: Instant::now(),
             started_ms: now_ms(),
@@ -113,8 +116,63 @@ impl Engine {
         &*self.store
     }
 
+    /// True if `notify-keyspace-events` enables anything (commands skip recording otherwise).
+    pub fn notifications_on(&self) -> bool {
+        self.config.read(|c| !c.notify_keyspace_events.is_empty())
+    }
+
+    /// Publishes recorded keyspace events the way Redis's `notifyKeyspaceEvent` does:
+    /// `__keyspace@<db>__:<key>` carries the event name, `__keyevent@<db>__:<event>` the key.
+    pub fn publish_key_events(&self, events: &mut Vec<crate::notify::KeyEvent>) {
+        use crate::notify::class;
+        let (flags, limit) = self.config.read(|c| {
+            (crate::notify::parse_flags(&c.notify_keyspace_events).unwrap_or(0), c.output_limit_pubsub)
+        });
+        for e in events.drain(..) {
+            if flags & e.class == 0 {
+                continue;
+            }
+            let event = Bytes::from_static(e.event.as_bytes());
+            if flags & class::KEYSPACE != 0 {
+                let mut channel = format!("__keyspace@{}__:", e.db).into_bytes();
+                channel.extend_from_slice(&e.key);
+                self.pubsub.publish(&Bytes::from(channel), &event, false, limit);
+            }
+            if flags & class::KEYEVENT != 0 {
+                let channel = Bytes::from(format!("__keyevent@{}__:{}", e.db, e.event));
+                self.pubsub.publish(&channel, &e.key, false, limit);
+            }
+        }
+    }
+
+    /// Publishes `expired` events for keys expiry deleted (lazily or actively).
+    pub fn expired_keys(&self, keys: &[(usize, Bytes)]) {
+        if keys.is_empty() || !self.notifications_on() {
+            return;
+        }
+        let mut events = keys
+            .iter()
+            .map(|(db, key)| crate::notify::KeyEvent {
+                class: crate::notify::class::EXPIRED,
+                event: "expired",
+                db: *db,
+                key: key.clone(),
+            })
+            .collect();
+        self.publish_key_events(&mut events);
+    }
+
+    /// Publishes `expired` for the keys lazy expiry deleted since the last call; the
+    /// dispatcher calls it after every command, so what the store holds stays short.
+    pub fn publish_lazily_expired(&self) {
+        let mut keys = Vec::new();
+        self.store.take_lazily_expired(&mut keys);
+        self.expired_keys(&keys);
+    }
+
     /// Removes what engine-wide registries hold for a closing client.
     pub fn forget_client(&self, client: &mut ClientState) {
+        self.watches.unwatch(client.id);
         if client.subs.total() > 0 {
             self.pubsub.forget(client.id, &client.subs);
             client.subs = Default::default();
@@ -146,6 +204,10 @@ impl Engine {
                 expired.clear();
                 let sampled = store.expire_sample(db, slot, EXPIRE_SAMPLE, now_ms(), &mut expired);
                 deleted += expired.len();
+                if !expired.is_empty() && self.notifications_on() {
+                    let keys: Vec<(usize, Bytes)> = expired.iter().map(|k| (db, k.clone())).collect();
+                    self.expired_keys(&keys);
+                }
                 if sampled == 0 || expired.len() * 100 <= sampled * EXPIRE_REPEAT_PERCENT {
                     break;
                 }

@@ -106,6 +106,38 @@ pub trait Store: Send + Sync + 'static {
 
     /// Total keys expired (lazily or actively) since start, for INFO `expired_keys`.
     fn expired_count(&self) -> u64;
+
+    /// Moves the keys deleted by lazy expiry (on access, inside views) since the last call
+    /// to `out`, so the engine can publish their `expired` events and touch watchers.
+    fn take_lazily_expired(&self, out: &mut Vec<(usize, Bytes)>) {
+        let _ = out;
+    }
+}
+
+/// Keys lazily expired inside views, waiting for the engine to collect them. Bounded in
+/// practice: the dispatcher drains it after every command.
+#[derive(Default)]
+pub struct LazyExpired {
+    keys: parking_lot::Mutex<Vec<(usize, Bytes)>>,
+    pending: std::sync::atomic::AtomicBool,
+}
+
+impl LazyExpired {
+    pub fn record(&self, keys: &mut Vec<(usize, Bytes)>) {
+        if !keys.is_empty() {
+            self.keys.lock().append(keys);
+            self.pending.store(true, std::sync::atomic::Ordering::Release);
+        }
+    }
+
+    pub fn take(&self, out: &mut Vec<(usize, Bytes)>) {
+        // A plain load first: the common case (nothing expired) writes no shared cache line.
+        if self.pending.load(std::sync::atomic::Ordering::Relaxed)
+            && self.pending.swap(false, std::sync::atomic::Ordering::AcqRel)
+        {
+            out.append(&mut self.keys.lock());
+        }
+    }
 }
 
 /// Typed convenience over [`Store::view`]: returns the closure's result.

@@ -16,6 +16,7 @@ pub mod engine;
 pub mod error;
 pub mod glob;
 pub mod keyspace;
+pub mod notify;
 pub mod num;
 pub mod pubsub;
 pub mod session;
@@ -23,6 +24,7 @@ pub mod store;
 pub mod testing;
 pub mod types;
 pub mod value;
+pub mod watch;
 
 pub use client::{ClientRegistry, ClientState};
 pub use config::{Config, ConfigValues, Mode};

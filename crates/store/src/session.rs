@@ -199,6 +199,11 @@ impl Session {
                     let reply = engine.execute(&mut self.client, argv);
                     if let Some(req) = self.client.block.take() {
                         engine.blocked.block(self.client.id, req.db, &req.keys, self.waker.clone());
+                        // A push that committed between the command finding nothing and the
+                        // registration above woke nobody (threaded mode): look once more.
+                        for key in &req.keys {
+                            engine.blocked.signal_ready(req.db, key);
+                        }
                         self.blocked = Some(req);
                         return Flow::Blocked;
                     }

@@ -15,8 +15,10 @@ pub use args::Args;
 pub use table::{lookup, CommandSpec, Group, COMMANDS};
 
 use crate::client::ClientState;
+use crate::commands::transaction;
 use crate::engine::Engine;
 use crate::keyspace::{with_view, KeyView, Scope};
+use crate::watch::{Modifications, Recorder};
 
 /// What a command returns: its reply, or an error reply (so `?` works on argument parsing).
 pub type CommandResult = Result<Frame, Frame>;
@@ -74,16 +76,23 @@ pub struct Ctx<'a> {
     pub client: &'a mut ClientState,
     /// The view a transaction already holds (EXEC): nested views reuse it instead of locking.
     held: Option<&'a mut dyn KeyView>,
+    /// What the command's own views changed, while anyone watches or is blocked (see `crate::watch`).
+    modified: Modifications,
 }
 
 impl<'a> Ctx<'a> {
     pub fn new(engine: &'a Engine, client: &'a mut ClientState) -> Ctx<'a> {
-        Ctx { engine, client, held: None }
+        Ctx { engine, client, held: None, modified: Modifications::default() }
     }
 
     /// A context whose views all go through `held` (used while a transaction holds `Scope::All`).
     pub fn within(engine: &'a Engine, client: &'a mut ClientState, held: &'a mut dyn KeyView) -> Ctx<'a> {
-        Ctx { engine, client, held: Some(held) }
+        Ctx { engine, client, held: Some(held), modified: Modifications::default() }
+    }
+
+    /// True while the command runs as part of EXEC (its views reuse the transaction's).
+    pub fn in_exec(&self) -> bool {
+        self.held.is_some()
     }
 
     /// The client's selected database.
@@ -93,10 +102,27 @@ impl<'a> Ctx<'a> {
 
     /// Runs `f` over `scope` (see [`crate::keyspace::Store::view`]: `f` may run more than once).
     pub fn view<R>(&mut self, scope: Scope<'_>, mut f: impl FnMut(&mut dyn KeyView) -> R) -> R {
-        match self.held.as_deref_mut() {
-            Some(v) => f(v),
-            None => with_view(self.engine.store(), scope, f),
+        if let Some(v) = self.held.as_deref_mut() {
+            return f(v);
         }
+        let writes = match scope {
+            Scope::Keys { write, .. } | Scope::Db { write, .. } => write,
+            Scope::All => true,
+        };
+        let (engine, modified) = (self.engine, &mut self.modified);
+        with_view(engine.store(), scope, |kv| {
+            // Decided inside the view: WATCH registers under `Scope::All`, so it is wholly
+            // before this view (and seen here) or wholly after it.
+            if !writes || (engine.watches.is_empty() && engine.blocked.is_empty()) {
+                return f(kv);
+            }
+            let mut recorder = Recorder::new(kv, &engine.watches);
+            let reply = f(&mut recorder);
+            let mut changed = recorder.take();
+            engine.watches.mark(&mut changed);
+            modified.merge(changed);
+            reply
+        })
     }
 
     /// Reads one key of the selected database.
@@ -135,9 +161,28 @@ impl<'a> Ctx<'a> {
     /// frame is not sent: the session parks the client and sends the command's reply once it
     /// is served, or `timeout_reply` when `timeout` (zero: none) passes.
     pub fn block(&mut self, keys: Vec<Bytes>, timeout: std::time::Duration, timeout_reply: Frame) -> Frame {
+        if self.in_exec() {
+            // Inside EXEC a blocking command acts as its non-blocking form, as in Redis.
+            return timeout_reply;
+        }
         let db = self.db();
         self.client.block = Some(crate::blocking::BlockRequest::new(db, keys, timeout, timeout_reply.clone()));
         timeout_reply
+    }
+
+    /// Records a keyspace event (`notify-keyspace-events`) for `key` of the selected
+    /// database; published after the command. Call it after the view, once per change.
+    pub fn notify(&mut self, class: u16, event: &'static str, key: &[u8]) {
+        let db = self.db();
+        self.notify_in(db, class, event, key);
+    }
+
+    /// [`Ctx::notify`] for a key of another database (MOVE, COPY ... DB).
+    pub fn notify_in(&mut self, db: usize, class: u16, event: &'static str, key: &[u8]) {
+        if self.engine.notifications_on() {
+            let key = Bytes::copy_from_slice(key);
+            self.client.events.push(crate::notify::KeyEvent { class, event, db, key });
+        }
     }
 
     /// The whole selected database.
@@ -147,11 +192,33 @@ impl<'a> Ctx<'a> {
     }
 }
 
-/// Looks up and runs one request. Checks the name, the subcommand and the arity the way
-/// Redis does, with Redis's error texts.
-pub fn dispatch(engine: &Engine, client: &mut ClientState, argv: Vec<Bytes>) -> Frame {
+/// A request's command as the table resolves it.
+#[derive(Clone, Copy)]
+pub struct Resolved {
+    /// The top-level command (`client` for `CLIENT LIST`).
+    pub container: &'static CommandSpec,
+    /// What runs: the subcommand's spec, or the container's own.
+    pub spec: &'static CommandSpec,
+    /// Words naming the command (2 for a subcommand).
+    pub skip: usize,
+}
+
+impl Resolved {
+    /// `client|list`, or `get`.
+    pub fn full_name(&self) -> String {
+        if self.skip == 2 {
+            format!("{}|{}", self.container.name, self.spec.name)
+        } else {
+            self.spec.name.to_string()
+        }
+    }
+}
+
+/// Finds the command of `argv` and checks its subcommand and arity the way Redis does,
+/// with Redis's error texts.
+pub fn resolve(argv: &[Bytes]) -> Result<Resolved, Frame> {
     let Some(spec) = lookup(&argv[0]) else {
-        return crate::error::unknown_command(&argv);
+        return Err(crate::error::unknown_command(argv));
     };
     let container = spec;
     // A container whose arity allows it alone (COMMAND) runs its own handler without a subcommand.
@@ -159,46 +226,79 @@ pub fn dispatch(engine: &Engine, client: &mut ClientState, argv: Vec<Bytes>) -> 
         (spec, 1)
     } else {
         if argv.len() < 2 {
-            return crate::error::wrong_arity(spec.name);
+            return Err(crate::error::wrong_arity(spec.name));
         }
         match spec.subcommand(&argv[1]) {
             Some(sub) => (sub, 2),
-            None => return crate::error::unknown_subcommand(spec.name, &argv[1]),
+            None => return Err(crate::error::unknown_subcommand(spec.name, &argv[1])),
         }
     };
+    let cmd = Resolved { container, spec, skip };
     if !spec.arity_ok(argv.len()) {
-        let name = if skip == 2 { format!("{}|{}", container.name, spec.name) } else { spec.name.to_string() };
-        return crate::error::wrong_arity(&name);
+        return Err(crate::error::wrong_arity(&cmd.full_name()));
     }
-    if client.protocol == resp::Protocol::Resp2
-        && client.subs.total() > 0
-        && !crate::commands::pubsub::allowed_while_subscribed(container.name)
-    {
-        return Frame::error(format!(
-            "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in \
-             this context",
-            if skip == 2 { format!("{}|{}", container.name, spec.name) } else { spec.name.to_string() }
-        ));
-    }
+    Ok(cmd)
+}
+
+/// Looks up and runs one request: refuses what Redis refuses (unknown command, arity, a
+/// RESP2 subscriber's commands), queues it while the client is in MULTI, or runs it.
+pub fn dispatch(engine: &Engine, client: &mut ClientState, argv: Vec<Bytes>) -> Frame {
+    let refused = match resolve(&argv) {
+        Ok(cmd)
+            if client.protocol == resp::Protocol::Resp2
+                && client.subs.total() > 0
+                && !crate::commands::pubsub::allowed_while_subscribed(cmd.container.name) =>
+        {
+            Frame::error(format!(
+                "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed \
+                 in this context",
+                cmd.full_name()
+            ))
+        }
+        Ok(cmd) if transaction::queues(client, &cmd) => return transaction::queue(engine, client, cmd, argv),
+        Ok(cmd) => {
+            client.info.update_details(|d| {
+                d.last_cmd = cmd.container.name;
+                d.last_sub = (cmd.skip == 2).then_some(cmd.spec.name);
+            });
+            let (reply, mut modified) = call(engine, client, None, cmd, argv);
+            let succeeded = !reply.is_error();
+            engine.watches.settle(&mut modified, succeeded);
+            // Any key a command changed may now serve a blocked client.
+            modified.wake_blocked(&engine.blocked, succeeded);
+            return reply;
+        }
+        Err(e) => e,
+    };
+    transaction::refused(engine, client, &argv, refused)
+}
+
+/// Runs a resolved command — through `held` inside EXEC, through its own views otherwise —
+/// and returns its reply and what its own views changed.
+pub(crate) fn call(
+    engine: &Engine,
+    client: &mut ClientState,
+    held: Option<&mut dyn KeyView>,
+    cmd: Resolved,
+    argv: Vec<Bytes>,
+) -> (Frame, Modifications) {
     engine.stats.command_called();
-    client.info.update_details(|d| {
-        d.last_cmd = container.name;
-        d.last_sub = (skip == 2).then_some(spec.name);
-    });
-    let mut args = Args::new(argv, skip);
-    let mut ctx = Ctx::new(engine, client);
-    let reply = match (spec.handler)(&mut ctx, &mut args) {
+    let mut args = Args::new(argv, cmd.skip);
+    let mut ctx = match held {
+        Some(view) => Ctx::within(engine, client, view),
+        None => Ctx::new(engine, client),
+    };
+    let reply = match (cmd.spec.handler)(&mut ctx, &mut args) {
         Ok(f) | Err(f) => f,
     };
-    if spec.has(flags::WRITE) && !engine.blocked.is_empty() && client.block.is_none() {
-        // Any key a write command touched may now serve a blocked client. (A command that
-        // is about to block wrote nothing; signalling its keys would wake its own queue.)
-        for key in crate::commands::server::request_key_names(args.argv()) {
-            engine.blocked.signal_ready(client.db, &key);
-        }
+    let modified = std::mem::take(&mut ctx.modified);
+    // Keys the command's lookups expired come first, as Redis notifies them on lookup.
+    engine.publish_lazily_expired();
+    if !client.events.is_empty() {
+        engine.publish_key_events(&mut client.events);
     }
     if let Some(req) = client.block.as_mut() {
         req.argv = args.into_argv();
     }
-    reply
+    (reply, modified)
 }

@@ -181,6 +181,7 @@ pub static COMMANDS: &[&[CommandSpec]] = &[
     commands::zset::COMMANDS,
     commands::pubsub::COMMANDS,
     commands::sort::COMMANDS,
+    commands::transaction::COMMANDS,
 ];
 
 /// Iterates every top-level command.

@@ -143,6 +143,7 @@ fn hello(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
 
 fn reset(ctx: &mut Ctx<'_>, _: &mut Args) -> CommandResult {
     ctx.engine.forget_client(ctx.client);
+    crate::commands::transaction::reset(ctx.engine, ctx.client);
     ctx.client.select(0);
     ctx.client.set_protocol(Protocol::Resp2);
     ctx.client.set_name(None);
@@ -214,8 +215,8 @@ pub fn client_line(c: &ClientInfo, me: Option<&ClientState>) -> String {
     let name = d.name.as_deref().map(|n| String::from_utf8_lossy(n).into_owned()).unwrap_or_default();
     let resp = me.map(|m| if m.protocol == Protocol::Resp3 { 3 } else { 2 }).unwrap_or_else(|| c.protocol());
     format!(
-        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi=-1 \
-         qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl={} oll=0 omem={} tot-mem={} events=r \
+        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi={} \
+         qbuf={} qbuf-free={} argv-mem=0 multi-mem={} rbs=0 rbp=0 obl={} oll=0 omem={} tot-mem={} events=r \
          cmd={} user=default redir=-1 resp={} lib-name= lib-ver=",
         c.id,
         c.addr,
@@ -224,19 +225,40 @@ pub fn client_line(c: &ClientInfo, me: Option<&ClientState>) -> String {
         name,
         (now - c.created_ms) / 1000,
         c.idle_ms() / 1000,
-        if d.subscribed() { "P" } else { "N" },
+        client_flags(c, d.subscribed()),
         c.db(),
         d.sub,
         d.psub,
         d.ssub,
+        c.multi().map_or(-1, |n| n as i64),
         d.qbuf,
         d.qbuf_free,
+        c.multi_mem(),
         d.obl,
         d.omem,
         d.qbuf + d.qbuf_free + d.omem,
         cmd,
         resp,
     )
+}
+
+/// CLIENT LIST's `flags=`, in Redis's order: `P` subscribed, `x` in MULTI, `d` a watched
+/// key was modified; `N` when none applies.
+fn client_flags(c: &ClientInfo, subscribed: bool) -> String {
+    let mut flags = String::new();
+    if subscribed {
+        flags.push('P');
+    }
+    if c.multi().is_some() {
+        flags.push('x');
+    }
+    if c.watch_dirty() {
+        flags.push('d');
+    }
+    if flags.is_empty() {
+        flags.push('N');
+    }
+    flags
 }
 
 /// A text reply: bulk in RESP2, verbatim `txt` in RESP3 (as Redis sends CLIENT LIST, INFO).

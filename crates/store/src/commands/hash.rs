@@ -18,6 +18,7 @@ use crate::commands::scan::scan_command;
 use crate::commands::string::long_double::{self, LongDouble, Parsed};
 use crate::error;
 use crate::keyspace::KeyView;
+use crate::notify::class;
 use crate::num::{i64_bytes, parse_i64};
 use crate::types::hash::Hash;
 use crate::value::{Entry, Value};
@@ -127,6 +128,7 @@ fn set_pairs(ctx: &mut Ctx<'_>, args: &mut Args, cmd: &str) -> Result<usize, Fra
             Ok(added)
         })
     })?;
+    ctx.notify(class::HASH, "hset", &key);
     Ok(added.unwrap_or(0))
 }
 
@@ -137,16 +139,27 @@ fn hsetnx(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
     let set = ctx.write_key(&key, |kv, db| {
         update_hash(kv, db, &key, true, |h| Ok(!h.contains(&field) && h.insert(field.clone(), value.clone())))
     })?;
-    Ok(Frame::Integer(set.unwrap_or(false) as i64))
+    let set = set.unwrap_or(false);
+    if set {
+        ctx.notify(class::HASH, "hset", &key);
+    }
+    Ok(Frame::Integer(set as i64))
 }
 
 fn hdel(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
     let key = args.bytes()?;
     let fields = args.rest().to_vec();
     let deleted = ctx.write_key(&key, |kv, db| {
-        update_hash(kv, db, &key, false, |h| Ok(fields.iter().filter(|f| h.remove(f)).count()))
+        update_hash(kv, db, &key, false, |h| Ok((fields.iter().filter(|f| h.remove(f)).count(), h.is_empty())))
     })?;
-    Ok(Frame::Integer(deleted.unwrap_or(0) as i64))
+    let (deleted, emptied) = deleted.unwrap_or_default();
+    if deleted > 0 {
+        ctx.notify(class::HASH, "hdel", &key);
+        if emptied {
+            ctx.notify(class::GENERIC, "del", &key);
+        }
+    }
+    Ok(Frame::Integer(deleted as i64))
 }
 
 // ---- Reading -----------------------------------------------------------------------------
@@ -228,6 +241,7 @@ fn hincrby(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
             Ok(n)
         })
     })?;
+    ctx.notify(class::HASH, "hincrby", &key);
     Ok(Frame::Integer(n.unwrap_or_default()))
 }
 
@@ -255,6 +269,7 @@ fn hincrbyfloat(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
             Ok(text)
         })
     })?;
+    ctx.notify(class::HASH, "hincrbyfloat", &key);
     Ok(Frame::Bulk(text.unwrap_or_default()))
 }
 

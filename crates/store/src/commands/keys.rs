@@ -20,6 +20,7 @@ use crate::commands::connection::{container, help_reply};
 use crate::error;
 use crate::glob::glob_match;
 use crate::keyspace::Scope;
+use crate::notify::class;
 use crate::num::parse_i64;
 use crate::value::{Entry, NO_EXPIRY};
 
@@ -71,8 +72,11 @@ fn sameobject() -> Frame {
 /// DEL and UNLINK (Tandem frees values where they are dropped, so they are one command).
 fn del(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
     let keys = args.rest().to_vec();
-    let deleted = ctx.write_keys(&keys, |kv, db| keys.iter().filter(|k| kv.remove(db, k).is_some()).count());
-    Ok(Frame::Integer(deleted as i64))
+    let deleted: Vec<bool> = ctx.write_keys(&keys, |kv, db| keys.iter().map(|k| kv.remove(db, k).is_some()).collect());
+    for (key, _) in keys.iter().zip(&deleted).filter(|(_, &gone)| gone) {
+        ctx.notify(class::GENERIC, "del", key);
+    }
+    Ok(Frame::Integer(deleted.iter().filter(|&&gone| gone).count() as i64))
 }
 
 /// EXISTS counts every argument, so a key named twice counts twice.
@@ -244,20 +248,25 @@ fn rename_generic(ctx: &mut Ctx<'_>, args: &mut Args, nx: bool) -> CommandResult
     let dst = args.bytes()?;
     let (done, not_done) = if nx { (Frame::Integer(1), Frame::Integer(0)) } else { (Frame::ok(), Frame::Integer(0)) };
     let keys = [src.clone(), dst.clone()];
-    ctx.write_keys(&keys, |kv, db| {
+    let (reply, renamed) = ctx.write_keys(&keys, |kv, db| {
         if kv.get(db, &src).is_none() {
             return Err(error::no_such_key());
         }
         if src == dst {
-            return Ok(if nx { not_done.clone() } else { done.clone() });
+            return Ok((if nx { not_done.clone() } else { done.clone() }, false));
         }
         if nx && kv.get(db, &dst).is_some() {
-            return Ok(not_done.clone());
+            return Ok((not_done.clone(), false));
         }
         let entry = kv.remove(db, &src).ok_or_else(error::no_such_key)?;
         kv.insert(db, dst.clone(), entry);
-        Ok(done.clone())
-    })
+        Ok((done.clone(), true))
+    })?;
+    if renamed {
+        ctx.notify(class::GENERIC, "rename_from", &src);
+        ctx.notify(class::GENERIC, "rename_to", &dst);
+    }
+    Ok(reply)
 }
 
 /// An integer argument read like Redis's `getIntFromObjectOrReply` without a custom message.
@@ -309,6 +318,9 @@ fn copy(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
         (true, true)
     });
     ctx.engine.stats.lookup(hit);
+    if copied {
+        ctx.notify_in(dst_db, class::GENERIC, "copy_to", &dst);
+    }
     Ok(Frame::Integer(copied as i64))
 }
 
@@ -333,6 +345,10 @@ fn move_(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
             None => false,
         }
     });
+    if moved {
+        ctx.notify_in(src_db, class::GENERIC, "move_from", &key);
+        ctx.notify_in(dst_db, class::GENERIC, "move_to", &key);
+    }
     Ok(Frame::Integer(moved as i64))
 }
 
@@ -427,20 +443,24 @@ fn expire_generic(ctx: &mut Ctx<'_>, args: &mut Args, name: &str, kind: ExpireTi
         when = when.checked_mul(1000).ok_or_else(|| error::invalid_expire(name))?;
     }
     let relative = matches!(kind, ExpireTime::RelativeSeconds | ExpireTime::RelativeMillis);
-    ctx.write_key(&key, |kv, db| {
+    let event = ctx.write_key(&key, |kv, db| {
         let now = kv.now();
         let when = if relative { when.checked_add(now).ok_or_else(|| error::invalid_expire(name))? } else { when };
-        let Some(current) = kv.get(db, &key).map(|e| e.expire_at) else { return Ok(Frame::Integer(0)) };
+        let Some(current) = kv.get(db, &key).map(|e| e.expire_at) else { return Ok(None) };
         if !cond.allows(current, when) {
-            return Ok(Frame::Integer(0));
+            return Ok(None);
         }
         if when <= now {
             kv.remove(db, &key);
+            Ok(Some("del"))
         } else {
             kv.set_expiry(db, &key, when);
+            Ok(Some("expire"))
         }
-        Ok(Frame::Integer(1))
-    })
+    })?;
+    let Some(event) = event else { return Ok(Frame::Integer(0)) };
+    ctx.notify(class::GENERIC, event, &key);
+    Ok(Frame::Integer(1))
 }
 
 /// What the TTL family reports.
@@ -501,6 +521,9 @@ fn persist(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
         Some(e) if e.has_expiry() => kv.set_expiry(db, &key, NO_EXPIRY),
         _ => false,
     });
+    if persisted {
+        ctx.notify(class::GENERIC, "persist", &key);
+    }
     Ok(Frame::Integer(persisted as i64))
 }
 

@@ -23,6 +23,7 @@ use crate::command::flags::*;
 use crate::command::{Args, CommandResult, CommandSpec, Ctx, Group};
 use crate::error;
 use crate::keyspace::KeyView;
+use crate::notify::class;
 use crate::types::list::{Element, End, List};
 use crate::value::{Entry, Value};
 
@@ -71,10 +72,34 @@ fn as_list_mut(value: Option<&mut Value>) -> Result<Option<&mut List>, Frame> {
     }
 }
 
-/// Deletes `key` if its list has become empty, keeping the no-empty-lists invariant.
-fn delete_if_empty(kv: &mut dyn KeyView, db: usize, key: &[u8]) {
+/// Deletes `key` if its list has become empty, keeping the no-empty-lists invariant;
+/// true if it did.
+fn delete_if_empty(kv: &mut dyn KeyView, db: usize, key: &[u8]) -> bool {
     if matches!(kv.get_mut(db, key), Some(Value::List(l)) if l.is_empty()) {
         kv.remove(db, key);
+        return true;
+    }
+    false
+}
+
+/// The keyspace events of a push to `end` (Redis's `lpush`/`rpush`).
+fn push_event(end: End) -> &'static str {
+    match end {
+        End::Left => "lpush",
+        End::Right => "rpush",
+    }
+}
+
+/// Records a pop's keyspace events as Redis's `listElementsRemoved` does: `lpop`/`rpop`,
+/// then `del` if the pop emptied the list.
+fn notify_pop(ctx: &mut Ctx<'_>, key: &[u8], end: End, emptied: bool) {
+    let event = match end {
+        End::Left => "lpop",
+        End::Right => "rpop",
+    };
+    ctx.notify(class::LIST, event, key);
+    if emptied {
+        ctx.notify(class::GENERIC, "del", key);
     }
 }
 
@@ -169,29 +194,38 @@ pub(crate) fn push_to(
     }
 }
 
+/// What [`pop_from`] took from a list.
+pub(crate) struct Popped {
+    /// The elements, in pop order.
+    pub items: Vec<Bytes>,
+    /// True if the pop emptied the list, deleting its key.
+    pub emptied: bool,
+}
+
 /// Pops up to `count` elements from `end` of the list at `key`, in pop order, deleting the key
-/// if that empties it. `None` if there is no such key (a stored list is never empty);
-/// `Some(vec![])` when `count` is 0.
+/// if that empties it. `None` if there is no such key (a stored list is never empty); no
+/// items when `count` is 0.
 pub(crate) fn pop_from(
     kv: &mut dyn KeyView,
     db: usize,
     key: &[u8],
     end: End,
     count: usize,
-) -> Result<Option<Vec<Bytes>>, Frame> {
+) -> Result<Option<Popped>, Frame> {
     let Some(list) = as_list_mut(kv.get_mut(db, key))? else {
         return Ok(None);
     };
     let n = count.min(list.len());
-    let mut popped = Vec::with_capacity(n);
-    popped.extend(std::iter::from_fn(|| list.pop(end)).take(n));
-    delete_if_empty(kv, db, key);
-    Ok(Some(popped))
+    let mut items = Vec::with_capacity(n);
+    items.extend(std::iter::from_fn(|| list.pop(end)).take(n));
+    let emptied = delete_if_empty(kv, db, key);
+    Ok(Some(Popped { items, emptied }))
 }
 
 /// Moves one element from the `from` end of the list at `src` to the `to` end of the list at
-/// `dst` (which may be `src`), creating `dst` if needed; returns it, or `None` if `src` does
-/// not exist. A `dst` of another type is WRONGTYPE and nothing moves.
+/// `dst` (which may be `src`), creating `dst` if needed; returns it and whether that emptied
+/// (deleted) `src`, or `None` if `src` does not exist. A `dst` of another type is WRONGTYPE
+/// and nothing moves.
 pub(crate) fn lmove(
     kv: &mut dyn KeyView,
     db: usize,
@@ -199,7 +233,7 @@ pub(crate) fn lmove(
     dst: &Bytes,
     from: End,
     to: End,
-) -> Result<Option<Bytes>, Frame> {
+) -> Result<Option<(Bytes, bool)>, Frame> {
     if as_list(kv.get(db, src))?.is_none() {
         return Ok(None);
     }
@@ -215,12 +249,12 @@ pub(crate) fn lmove(
             kv.insert(db, dst.clone(), Entry::new(Value::List(Box::new(list))));
         }
     }
-    delete_if_empty(kv, db, src);
-    Ok(Some(value))
+    let emptied = delete_if_empty(kv, db, src);
+    Ok(Some((value, emptied)))
 }
 
 /// LMPOP's core: pops up to `count` elements from `end` of the first non-empty list among
-/// `keys`; returns that key and the elements, or `None` if every key is missing. A key of
+/// `keys`; returns that key and what was popped, or `None` if every key is missing. A key of
 /// another type met before a list is WRONGTYPE.
 pub(crate) fn mpop(
     kv: &mut dyn KeyView,
@@ -228,7 +262,7 @@ pub(crate) fn mpop(
     keys: &[Bytes],
     end: End,
     count: usize,
-) -> Result<Option<(Bytes, Vec<Bytes>)>, Frame> {
+) -> Result<Option<(Bytes, Popped)>, Frame> {
     for key in keys {
         if let Some(popped) = pop_from(kv, db, key, end, count)? {
             return Ok(Some((key.clone(), popped)));
@@ -237,10 +271,14 @@ pub(crate) fn mpop(
     Ok(None)
 }
 
-/// LMPOP's reply: `[key, [elements]]`, or the null array when nothing was popped.
-pub(crate) fn mpop_reply(popped: Option<(Bytes, Vec<Bytes>)>) -> Frame {
+/// LMPOP's reply (`[key, [elements]]`, or the null array when nothing was popped), once
+/// the pop's events are recorded.
+fn mpop_reply(ctx: &mut Ctx<'_>, popped: Option<(Bytes, Popped)>, end: End) -> Frame {
     match popped {
-        Some((key, items)) => Frame::Array(vec![Frame::Bulk(key), bulk_array(items)]),
+        Some((key, popped)) => {
+            notify_pop(ctx, &key, end, popped.emptied);
+            Frame::Array(vec![Frame::Bulk(key), bulk_array(popped.items)])
+        }
         None => Frame::NullArray,
     }
 }
@@ -268,6 +306,9 @@ fn push_generic(ctx: &mut Ctx<'_>, args: &mut Args, end: End, only_existing: boo
     let key = args.bytes()?;
     let values = args.rest().to_vec();
     let len = ctx.write_key(&key, |kv, db| push_to(kv, db, &key, end, &values, only_existing))?;
+    if len > 0 {
+        ctx.notify(class::LIST, push_event(end), &key);
+    }
     Ok(Frame::Integer(len as i64))
 }
 
@@ -291,10 +332,13 @@ fn pop_generic(ctx: &mut Ctx<'_>, args: &mut Args, end: End, cmd: &str) -> Comma
         None => None,
     };
     let popped = ctx.write_key(&key, |kv, db| pop_from(kv, db, &key, end, count.unwrap_or(1)))?;
+    if let Some(p) = popped.as_ref().filter(|p| !p.items.is_empty()) {
+        notify_pop(ctx, &key, end, p.emptied);
+    }
     Ok(match (count, popped) {
-        (None, Some(mut items)) => items.pop().map(Frame::Bulk).unwrap_or(Frame::Null),
+        (None, Some(mut p)) => p.items.pop().map(Frame::Bulk).unwrap_or(Frame::Null),
         (None, None) => Frame::Null,
-        (Some(_), Some(items)) => bulk_array(items),
+        (Some(_), Some(p)) => bulk_array(p.items),
         (Some(_), None) => Frame::NullArray,
     })
 }
@@ -410,10 +454,12 @@ fn lset(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
         let Some(l) = as_list_mut(kv.get_mut(db, &key))? else { return Err(error::no_such_key()) };
         let index = crate::num::parse_i64(&index).ok_or_else(error::not_integer)?;
         match resolve_index(index, l.len()) {
-            Some(i) if l.set(i, &value) => Ok(Frame::ok()),
+            Some(i) if l.set(i, &value) => Ok(()),
             _ => Err(Frame::error("ERR index out of range")),
         }
-    })
+    })?;
+    ctx.notify(class::LIST, "lset", &key);
+    Ok(Frame::ok())
 }
 
 /// LINSERT key BEFORE|AFTER pivot element: the new length, 0 for a missing key, -1 when the
@@ -436,6 +482,9 @@ fn linsert(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
         l.insert(at + after as usize, &value);
         Ok(l.len() as i64)
     })?;
+    if len > 0 {
+        ctx.notify(class::LIST, "linsert", &key);
+    }
     Ok(Frame::Integer(len))
 }
 
@@ -447,12 +496,17 @@ fn lrem(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
     let element = args.bytes()?;
     let from = if count < 0 { End::Right } else { End::Left };
     let limit = if count == 0 { usize::MAX } else { usize::try_from(count.unsigned_abs()).unwrap_or(usize::MAX) };
-    let removed = ctx.write_key(&key, |kv, db| {
-        let Some(l) = as_list_mut(kv.get_mut(db, &key))? else { return Ok(0) };
+    let (removed, emptied) = ctx.write_key(&key, |kv, db| {
+        let Some(l) = as_list_mut(kv.get_mut(db, &key))? else { return Ok((0, false)) };
         let removed = l.remove_matching(&element, limit, from);
-        delete_if_empty(kv, db, &key);
-        Ok(removed)
+        Ok((removed, delete_if_empty(kv, db, &key)))
     })?;
+    if removed > 0 {
+        ctx.notify(class::LIST, "lrem", &key);
+        if emptied {
+            ctx.notify(class::GENERIC, "del", &key);
+        }
+    }
     Ok(Frame::Integer(removed as i64))
 }
 
@@ -460,12 +514,20 @@ fn ltrim(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
     let key = args.bytes()?;
     let start = args.i64()?;
     let stop = args.i64()?;
-    ctx.write_key(&key, |kv, db| {
-        let Some(l) = as_list_mut(kv.get_mut(db, &key))? else { return Ok(Frame::ok()) };
+    // `None`: no list there; otherwise whether the trim emptied it.
+    let trimmed = ctx.write_key(&key, |kv, db| {
+        let Some(l) = as_list_mut(kv.get_mut(db, &key))? else { return Ok(None) };
         l.trim(clamp_range(start, stop, l.len()));
-        delete_if_empty(kv, db, &key);
-        Ok(Frame::ok())
-    })
+        Ok(Some(delete_if_empty(kv, db, &key)))
+    })?;
+    // Redis notifies `ltrim` even when the range keeps every element.
+    if let Some(emptied) = trimmed {
+        ctx.notify(class::LIST, "ltrim", &key);
+        if emptied {
+            ctx.notify(class::GENERIC, "del", &key);
+        }
+    }
+    Ok(Frame::ok())
 }
 
 // ---- Between lists -------------------------------------------------------------------------
@@ -489,7 +551,17 @@ fn rpoplpush(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
 fn lmove_generic(ctx: &mut Ctx<'_>, src: Bytes, dst: Bytes, from: End, to: End) -> CommandResult {
     let keys = [src.clone(), dst.clone()];
     let moved = ctx.write_keys(&keys, |kv, db| lmove(kv, db, &src, &dst, from, to))?;
-    Ok(moved.map_or(Frame::Null, Frame::Bulk))
+    Ok(moved.map_or(Frame::Null, |(value, emptied)| {
+        notify_move(ctx, &src, &dst, from, to, emptied);
+        Frame::Bulk(value)
+    }))
+}
+
+/// Records LMOVE's events in Redis's order: the push to `dst`, then the pop from `src`
+/// (and its `del` if that emptied it).
+fn notify_move(ctx: &mut Ctx<'_>, src: &[u8], dst: &[u8], from: End, to: End, emptied: bool) {
+    ctx.notify(class::LIST, push_event(to), dst);
+    notify_pop(ctx, src, from, emptied);
 }
 
 /// LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count]
@@ -511,7 +583,7 @@ fn lmpop(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
     }
     let count = to_count(count.unwrap_or(1));
     let popped = ctx.write_keys(&keys, |kv, db| mpop(kv, db, &keys, end, count))?;
-    Ok(mpop_reply(popped))
+    Ok(mpop_reply(ctx, popped, end))
 }
 
 // ---- Blocking forms --------------------------------------------------------------------------
@@ -532,7 +604,10 @@ fn bpop(ctx: &mut Ctx<'_>, args: &mut Args, end: End) -> CommandResult {
     let mut keys: Vec<Bytes> = args.rest().to_vec();
     let timeout = parse_timeout(&keys.pop().unwrap_or_default())?;
     match ctx.write_keys(&keys, |kv, db| mpop(kv, db, &keys, end, 1))? {
-        Some((key, mut items)) => Ok(Frame::Array(vec![Frame::Bulk(key), Frame::Bulk(items.remove(0))])),
+        Some((key, mut popped)) => {
+            notify_pop(ctx, &key, end, popped.emptied);
+            Ok(Frame::Array(vec![Frame::Bulk(key), Frame::Bulk(popped.items.remove(0))]))
+        }
         None => Ok(ctx.block(keys, timeout, Frame::NullArray)),
     }
 }
@@ -558,7 +633,10 @@ fn brpoplpush(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
 fn bmove(ctx: &mut Ctx<'_>, src: Bytes, dst: Bytes, from: End, to: End, timeout: std::time::Duration) -> CommandResult {
     let keys = [src.clone(), dst.clone()];
     match ctx.write_keys(&keys, |kv, db| lmove(kv, db, &src, &dst, from, to))? {
-        Some(value) => Ok(Frame::Bulk(value)),
+        Some((value, emptied)) => {
+            notify_move(ctx, &src, &dst, from, to, emptied);
+            Ok(Frame::Bulk(value))
+        }
         None => Ok(ctx.block(vec![src], timeout, Frame::Null)),
     }
 }
@@ -582,7 +660,7 @@ fn blmpop(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
     }
     let count = to_count(count.unwrap_or(1));
     match ctx.write_keys(&keys, |kv, db| mpop(kv, db, &keys, end, count))? {
-        Some(popped) => Ok(mpop_reply(Some(popped))),
+        Some(popped) => Ok(mpop_reply(ctx, Some(popped), end)),
         None => Ok(ctx.block(keys, timeout, Frame::NullArray)),
     }
 }

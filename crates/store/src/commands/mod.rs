@@ -7,10 +7,13 @@ pub mod docs;
 pub mod hash;
 pub mod keys;
 pub mod list;
+#[cfg(test)]
+mod notify_tests;
 pub mod pubsub;
 pub mod scan;
 pub mod server;
 pub mod set;
 pub mod sort;
 pub mod string;
+pub mod transaction;
 pub mod zset;

@@ -380,11 +380,6 @@ fn command_getkeysandflags(_: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
     ))
 }
 
-/// The key arguments of the request `argv` (empty if it has none or they can't be found).
-pub(crate) fn request_key_names(argv: &[Bytes]) -> Vec<Bytes> {
-    request_keys(argv).map(|keys| keys.into_iter().map(|(k, _)| k).collect()).unwrap_or_default()
-}
-
 /// The keys of the request `argv` and their key-spec flags, with COMMAND GETKEYS's errors.
 fn request_keys(argv: &[Bytes]) -> Result<Vec<(Bytes, u16)>, Frame> {
     let invalid = || Frame::error("ERR Invalid command specified");

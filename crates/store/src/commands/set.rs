@@ -26,6 +26,7 @@ use crate::commands::scan::scan_command;
 use crate::engine::Stats;
 use crate::error;
 use crate::keyspace::KeyView;
+use crate::notify::class;
 use crate::num::parse_i64;
 use crate::types::set::Set;
 use crate::value::{Entry, Value};
@@ -107,6 +108,14 @@ fn max_intset(ctx: &Ctx<'_>) -> usize {
     usize::try_from(n).unwrap_or(usize::MAX)
 }
 
+/// Records a removal's keyspace events: `event`, then `del` if it emptied the set.
+fn notify_removal(ctx: &mut Ctx<'_>, event: &'static str, key: &[u8], emptied: bool) {
+    ctx.notify(class::SET, event, key);
+    if emptied {
+        ctx.notify(class::GENERIC, "del", key);
+    }
+}
+
 /// Members as a RESP3 set reply (an array in RESP2).
 fn set_reply(members: impl IntoIterator<Item = Bytes>) -> Frame {
     Frame::Set(members.into_iter().map(Frame::Bulk).collect())
@@ -121,16 +130,24 @@ fn sadd(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
     let added = ctx.write_key(&key, |kv, db| {
         update_set(kv, db, &key, true, |s| members.iter().filter(|m| s.insert((*m).clone(), max)).count())
     })?;
-    Ok(Frame::Integer(added.unwrap_or(0) as i64))
+    let added = added.unwrap_or(0);
+    if added > 0 {
+        ctx.notify(class::SET, "sadd", &key);
+    }
+    Ok(Frame::Integer(added as i64))
 }
 
 fn srem(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
     let key = args.bytes()?;
     let members = args.rest().to_vec();
     let removed = ctx.write_key(&key, |kv, db| {
-        update_set(kv, db, &key, false, |s| members.iter().filter(|m| s.remove(m)).count())
+        update_set(kv, db, &key, false, |s| (members.iter().filter(|m| s.remove(m)).count(), s.is_empty()))
     })?;
-    Ok(Frame::Integer(removed.unwrap_or(0) as i64))
+    let (removed, emptied) = removed.unwrap_or_default();
+    if removed > 0 {
+        notify_removal(ctx, "srem", &key, emptied);
+    }
+    Ok(Frame::Integer(removed as i64))
 }
 
 fn sismember(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
@@ -160,8 +177,11 @@ const SPOP_MOVE_STRATEGY_MUL: usize = 5;
 fn spop(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
     let key = args.bytes()?;
     if args.is_empty() {
-        let popped = ctx.write_key(&key, |kv, db| update_set(kv, db, &key, false, Set::pop_random))?;
-        return Ok(popped.flatten().map(Frame::Bulk).unwrap_or(Frame::Null));
+        let popped =
+            ctx.write_key(&key, |kv, db| update_set(kv, db, &key, false, |s| (s.pop_random(), s.is_empty())))?;
+        let Some((Some(member), emptied)) = popped else { return Ok(Frame::Null) };
+        notify_removal(ctx, "spop", &key, emptied);
+        return Ok(Frame::Bulk(member));
     }
     if args.remaining() > 1 {
         return Err(error::syntax());
@@ -172,27 +192,37 @@ fn spop(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
     let max = max_intset(ctx);
     let popped = ctx.write_key(&key, |kv, db| {
         update_set(kv, db, &key, false, |s| {
-            if count >= s.len() {
-                // Everything: the set is left empty, so its key goes.
-                return std::mem::take(s).iter().collect();
-            }
-            let remaining = s.len() - count;
-            if remaining * SPOP_MOVE_STRATEGY_MUL > count {
-                return (0..count).filter_map(|_| s.pop_random()).collect::<Vec<_>>();
-            }
-            // Popping most of the set, Redis draws the survivors into a new set instead and
-            // answers what is left of the old one. The new set is built like any other, so
-            // surviving integers make an intset again, which OBJECT ENCODING shows.
-            let mut survivors = Set::default();
-            for _ in 0..remaining {
-                if let Some(m) = s.pop_random() {
-                    survivors.insert(m, max);
-                }
-            }
-            std::mem::replace(s, survivors).iter().collect()
+            let popped = pop_members(s, count, max);
+            (popped, s.is_empty())
         })
     })?;
-    Ok(set_reply(popped.unwrap_or_default()))
+    let (popped, emptied) = popped.unwrap_or_default();
+    if !popped.is_empty() {
+        notify_removal(ctx, "spop", &key, emptied);
+    }
+    Ok(set_reply(popped))
+}
+
+/// SPOP's removal of `count` random members from `s`.
+fn pop_members(s: &mut Set, count: usize, max_intset: usize) -> Vec<Bytes> {
+    if count >= s.len() {
+        // Everything: the set is left empty, so its key goes.
+        return std::mem::take(s).iter().collect();
+    }
+    let remaining = s.len() - count;
+    if remaining * SPOP_MOVE_STRATEGY_MUL > count {
+        return (0..count).filter_map(|_| s.pop_random()).collect();
+    }
+    // Popping most of the set, Redis draws the survivors into a new set instead and
+    // answers what is left of the old one. The new set is built like any other, so
+    // surviving integers make an intset again, which OBJECT ENCODING shows.
+    let mut survivors = Set::default();
+    for _ in 0..remaining {
+        if let Some(m) = s.pop_random() {
+            survivors.insert(m, max_intset);
+        }
+    }
+    std::mem::replace(s, survivors).iter().collect()
 }
 
 /// SRANDMEMBER key [count]. With a count the reply is an array even in RESP3 (a negative
@@ -236,19 +266,26 @@ fn smove(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
     let member = args.bytes()?;
     let max = max_intset(ctx);
     let keys = [src.clone(), dst.clone()];
-    let moved = ctx.write_keys(&keys, |kv, db| {
+    // `(emptied source, added to destination)` when the member moved between two sets.
+    let (is_member, moved) = ctx.write_keys(&keys, |kv, db| {
         let Some(is_member) = as_set(kv.get(db, &src))?.map(|s| s.contains(&member)) else {
-            return Ok(false);
+            return Ok((false, None));
         };
         as_set(kv.get(db, &dst))?;
         if src == dst || !is_member {
-            return Ok(is_member);
+            return Ok((is_member, None));
         }
-        update_set(kv, db, &src, false, |s| s.remove(&member))?;
-        update_set(kv, db, &dst, true, |s| s.insert(member.clone(), max))?;
-        Ok(true)
+        let emptied = update_set(kv, db, &src, false, |s| s.remove(&member) && s.is_empty())?;
+        let added = update_set(kv, db, &dst, true, |s| s.insert(member.clone(), max))?;
+        Ok((true, Some((emptied == Some(true), added == Some(true)))))
     })?;
-    Ok(Frame::Integer(moved as i64))
+    if let Some((emptied, added)) = moved {
+        notify_removal(ctx, "srem", &src, emptied);
+        if added {
+            ctx.notify(class::SET, "sadd", &dst);
+        }
+    }
+    Ok(Frame::Integer(is_member as i64))
 }
 
 /// Key lookups made by a multi-key read, recorded after its view (which may run again).
@@ -360,6 +397,15 @@ enum SetOp {
 }
 
 impl SetOp {
+    /// The keyspace event of the STORE form.
+    fn store_event(self) -> &'static str {
+        match self {
+            SetOp::Inter => "sinterstore",
+            SetOp::Union => "sunionstore",
+            SetOp::Diff => "sdiffstore",
+        }
+    }
+
     /// The members of the combination, in reply order.
     fn members(
         self,
@@ -417,21 +463,27 @@ fn combine_store(ctx: &mut Ctx<'_>, args: &mut Args, op: SetOp) -> CommandResult
     let mut all = Vec::with_capacity(keys.len() + 1);
     all.push(dst.clone());
     all.extend(keys.iter().cloned());
+    // The stored size, and whether an empty result deleted an existing destination.
     let (lookups, stored) = ctx.write_keys(&all, |kv, db| {
         let mut lookups = Lookups::default();
         let stored = op.set(kv, db, &keys, max, &mut lookups).map(|set| {
             let len = set.len();
             if len == 0 {
-                kv.remove(db, &dst);
-            } else {
-                kv.insert(db, dst.clone(), Entry::new(Value::Set(Box::new(set))));
+                return (0, kv.remove(db, &dst).is_some());
             }
-            len
+            kv.insert(db, dst.clone(), Entry::new(Value::Set(Box::new(set))));
+            (len, false)
         });
         (lookups, stored)
     });
     lookups.record(ctx);
-    Ok(Frame::Integer(stored? as i64))
+    let (len, deleted) = stored?;
+    if len > 0 {
+        ctx.notify(class::SET, op.store_event(), &dst);
+    } else if deleted {
+        ctx.notify(class::GENERIC, "del", &dst);
+    }
+    Ok(Frame::Integer(len as i64))
 }
 
 fn sinter(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {

@@ -27,6 +27,7 @@ use crate::commands::zset::strtod;
 use crate::engine::Stats;
 use crate::error;
 use crate::keyspace::KeyView;
+use crate::notify::class;
 use crate::types::list::List;
 use crate::value::{Entry, Value};
 
@@ -324,34 +325,38 @@ fn sort_generic(ctx: &mut Ctx<'_>, args: &mut Args, readonly: bool) -> CommandRe
     let key = args.bytes()?;
     let o = SortOptions::parse(args, readonly)?;
     let write = o.store.is_some();
-    let run = |kv: &mut dyn KeyView, db: usize| -> (CommandResult, Lookups) {
+    // Returns the reply, the lookups made, and the keyspace event of a STORE.
+    let run = |kv: &mut dyn KeyView, db: usize| -> (CommandResult, Lookups, Option<(u16, &'static str)>) {
         let mut counted = Lookups::default();
         let sorted = match run_sort(kv, db, &key, &o, &mut counted) {
             Ok(s) => s,
-            Err(e) => return (Err(e), counted),
+            Err(e) => return (Err(e), counted, None),
         };
         let values = match sorted {
             Sorted::Values(values) => values,
             Sorted::NotANumber => {
-                return (Err(Frame::error("ERR One or more scores can't be converted into double")), counted)
+                return (Err(Frame::error("ERR One or more scores can't be converted into double")), counted, None)
             }
         };
         let Some(dst) = &o.store else {
             return (
                 Ok(Frame::Array(values.into_iter().map(|v| v.map_or(Frame::Null, Frame::Bulk)).collect())),
                 counted,
+                None,
             );
         };
         let len = values.len();
-        if len == 0 {
-            kv.remove(db, dst);
+        let event = if len == 0 {
+            kv.remove(db, dst).map(|_| (class::GENERIC, "del"))
         } else {
             let list: List = values.into_iter().map(|v| v.unwrap_or_default()).collect();
             kv.insert(db, dst.clone(), Entry::new(Value::List(Box::new(list))));
-        }
-        (Ok(Frame::Integer(len as i64)), counted)
+            // Redis files `sortstore` under the list class.
+            Some((class::LIST, "sortstore"))
+        };
+        (Ok(Frame::Integer(len as i64)), counted, event)
     };
-    let (reply, counted) = if o.uses_patterns() {
+    let (reply, counted, event) = if o.uses_patterns() {
         ctx.db_view(write, run)
     } else {
         let mut keys = vec![key.clone()];
@@ -364,6 +369,9 @@ fn sort_generic(ctx: &mut Ctx<'_>, args: &mut Args, readonly: bool) -> CommandRe
     };
     Stats::add(&ctx.engine.stats.keyspace_hits, counted.hits);
     Stats::add(&ctx.engine.stats.keyspace_misses, counted.misses);
+    if let (Some((class, event)), Some(dst)) = (event, &o.store) {
+        ctx.notify(class, event, dst);
+    }
     reply
 }
 

@@ -22,6 +22,7 @@ use crate::command::{Args, CommandResult, CommandSpec, Ctx, Group};
 use crate::engine::Stats;
 use crate::error;
 use crate::keyspace::KeyView;
+use crate::notify::class;
 use crate::value::{Entry, RString, Value, NO_EXPIRY};
 
 use long_double::LongDouble;
@@ -259,11 +260,11 @@ fn set_generic(
     ok: Frame,
     abort: Frame,
 ) -> CommandResult {
-    let (looked_up, reply) = ctx.write_key(key, |kv, db| {
+    let (looked_up, reply, set) = ctx.write_key(key, |kv, db| {
         let at = match &opts.expire {
             Some((kind, arg)) => match kind.expire_at(arg, kv.now(), cmd) {
                 Ok(at) => Some(at),
-                Err(e) => return (None, Err(e)),
+                Err(e) => return (None, Err(e), false),
             },
             None => None,
         };
@@ -276,11 +277,11 @@ fn set_generic(
             looked_up = Some(found);
             match as_string(existing) {
                 Ok(s) => old = Some(bulk_or_null(s)),
-                Err(e) => return (looked_up, Err(e)),
+                Err(e) => return (looked_up, Err(e), false),
             }
         }
         if (opts.nx && found) || (opts.xx && !found) {
-            return (looked_up, Ok(old.unwrap_or_else(|| abort.clone())));
+            return (looked_up, Ok(old.unwrap_or_else(|| abort.clone())), false);
         }
         let expire_at = match at {
             Some(at) => at,
@@ -288,10 +289,16 @@ fn set_generic(
             None => NO_EXPIRY,
         };
         kv.insert(db, key.clone(), Entry::with_expiry(Value::string(value.clone()), expire_at));
-        (looked_up, Ok(old.unwrap_or_else(|| ok.clone())))
+        (looked_up, Ok(old.unwrap_or_else(|| ok.clone())), true)
     });
     if let Some(hit) = looked_up {
         ctx.engine.stats.lookup(hit);
+    }
+    if set {
+        ctx.notify(class::STRING, "set", key);
+        if opts.expire.is_some() {
+            ctx.notify(class::GENERIC, "expire", key);
+        }
     }
     reply
 }
@@ -341,6 +348,9 @@ fn getset(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
         (hit, Ok(old))
     });
     ctx.engine.stats.lookup(hit);
+    if reply.is_ok() {
+        ctx.notify(class::STRING, "set", &key);
+    }
     reply
 }
 
@@ -358,40 +368,50 @@ fn getdel(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
         (hit, Ok(Frame::Bulk(value)))
     });
     ctx.engine.stats.lookup(hit);
+    if matches!(reply, Ok(Frame::Bulk(_))) {
+        ctx.notify(class::GENERIC, "del", &key);
+    }
     reply
 }
 
 fn getex(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
     let key = args.bytes()?;
     let opts = parse_extended(args, OptionsOf::GetEx)?;
-    let (hit, reply) = ctx.write_key(&key, |kv, db| {
+    let (hit, reply, event) = ctx.write_key(&key, |kv, db| {
         let now = kv.now();
         let existing = kv.get(db, &key);
         let hit = existing.is_some();
+        let had_expiry = existing.is_some_and(|e| e.has_expiry());
         let value = match as_string(existing) {
             Ok(Some(s)) => s.to_bytes(),
-            Ok(None) => return (hit, Ok(Frame::Null)),
-            Err(e) => return (hit, Err(e)),
+            Ok(None) => return (hit, Ok(Frame::Null), None),
+            Err(e) => return (hit, Err(e), None),
         };
         // Redis checks the expiry only once it knows the key holds a string.
-        match &opts.expire {
+        let event = match &opts.expire {
             Some((kind, arg)) => match kind.expire_at(arg, now, "getex") {
                 Ok(at) if !kind.relative() && at <= now => {
                     kv.remove(db, &key);
+                    Some("del")
                 }
                 Ok(at) => {
                     kv.set_expiry(db, &key, at);
+                    Some("expire")
                 }
-                Err(e) => return (hit, Err(e)),
+                Err(e) => return (hit, Err(e), None),
             },
-            None if opts.persist => {
+            None if opts.persist && had_expiry => {
                 kv.set_expiry(db, &key, NO_EXPIRY);
+                Some("persist")
             }
-            None => {}
-        }
-        (hit, Ok(Frame::Bulk(value)))
+            None => None,
+        };
+        (hit, Ok(Frame::Bulk(value)), event)
     });
     ctx.engine.stats.lookup(hit);
+    if let Some(event) = event {
+        ctx.notify(class::GENERIC, event, &key);
+    }
     reply
 }
 
@@ -440,6 +460,11 @@ fn mset_generic(ctx: &mut Ctx<'_>, args: &mut Args, nx: bool, cmd: &str) -> Comm
         }
         true
     });
+    if set {
+        for key in &keys {
+            ctx.notify(class::STRING, "set", key);
+        }
+    }
     Ok(match (nx, set) {
         (false, _) => Frame::ok(),
         (true, set) => Frame::Integer(set as i64),
@@ -473,7 +498,7 @@ fn decrby(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
 
 /// Adds `by` to the integer at `key` (0 if missing), keeping its expiry.
 fn incr_by(ctx: &mut Ctx<'_>, key: &Bytes, by: i64) -> CommandResult {
-    ctx.write_key(key, |kv, db| {
+    let reply = ctx.write_key(key, |kv, db| {
         let current = match as_string(kv.get(db, key))? {
             None => 0,
             Some(s) => s.as_i64().ok_or_else(error::not_integer)?,
@@ -481,13 +506,15 @@ fn incr_by(ctx: &mut Ctx<'_>, key: &Bytes, by: i64) -> CommandResult {
         let n = current.checked_add(by).ok_or_else(error::overflow)?;
         replace_string(kv, db, key, RString::Int(n));
         Ok(Frame::Integer(n))
-    })
+    })?;
+    ctx.notify(class::STRING, "incrby", key);
+    Ok(reply)
 }
 
 fn incrbyfloat(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
     let key = args.bytes()?;
     let incr = args.bytes()?;
-    ctx.write_key(&key, |kv, db| {
+    let reply = ctx.write_key(&key, |kv, db| {
         let current = match as_string(kv.get(db, &key))? {
             None => Some(LongDouble::ZERO),
             Some(RString::Int(n)) => Some(LongDouble::from_i64(*n)),
@@ -505,7 +532,9 @@ fn incrbyfloat(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
         // Redis stores the result as a plain string, never int-encoded.
         replace_string(kv, db, &key, RString::Raw(text.clone()));
         Ok(Frame::Bulk(text))
-    })
+    })?;
+    ctx.notify(class::STRING, "incrbyfloat", &key);
+    Ok(reply)
 }
 
 /// A float operand of INCRBYFLOAT: `None` if it is infinite.
@@ -537,6 +566,7 @@ fn append(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
             Ok(total)
         }
     })?;
+    ctx.notify(class::STRING, "append", &key);
     Ok(Frame::Integer(total as i64))
 }
 
@@ -573,6 +603,9 @@ fn setrange(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
             Ok(len)
         }
     })?;
+    if !value.is_empty() {
+        ctx.notify(class::STRING, "setrange", &key);
+    }
     Ok(Frame::Integer(len as i64))
 }
 

@@ -36,6 +36,7 @@ use crate::commands::scan::scan_command;
 use crate::engine::Stats;
 use crate::error;
 use crate::keyspace::KeyView;
+use crate::notify::class;
 use crate::types::zset::{LexBound, LexRange, ScoreRange, ZSet};
 use crate::value::{Entry, Value};
 
@@ -130,16 +131,41 @@ fn modify_zset<R>(
     out.map(Some)
 }
 
+/// What a *STORE command did to its destination.
+#[derive(Clone, Copy, Default)]
+struct Stored {
+    /// The stored size (0: nothing stored).
+    len: usize,
+    /// True if an empty result deleted an existing destination.
+    deleted: bool,
+}
+
 /// Stores `zset` at `key` as a new value (any expiry is dropped), or deletes `key` if the
-/// set is empty, as the *STORE commands do. Returns the stored size.
-fn store_zset(kv: &mut dyn KeyView, db: usize, key: &Bytes, zset: ZSet) -> usize {
+/// set is empty, as the *STORE commands do.
+fn store_zset(kv: &mut dyn KeyView, db: usize, key: &Bytes, zset: ZSet) -> Stored {
     let len = zset.len();
     if len == 0 {
-        kv.remove(db, key);
-    } else {
-        kv.insert(db, key.clone(), Entry::new(Value::ZSet(Box::new(zset))));
+        return Stored { len, deleted: kv.remove(db, key).is_some() };
     }
-    len
+    kv.insert(db, key.clone(), Entry::new(Value::ZSet(Box::new(zset))));
+    Stored { len, deleted: false }
+}
+
+/// Records a *STORE's keyspace event: `event` if it stored a set, `del` if it deleted one.
+fn notify_store(ctx: &mut Ctx<'_>, event: &'static str, key: &[u8], stored: Stored) {
+    if stored.len > 0 {
+        ctx.notify(class::ZSET, event, key);
+    } else if stored.deleted {
+        ctx.notify(class::GENERIC, "del", key);
+    }
+}
+
+/// Records a removal's keyspace events: `event`, then `del` if it emptied the set.
+fn notify_removal(ctx: &mut Ctx<'_>, event: &'static str, key: &[u8], emptied: bool) {
+    ctx.notify(class::ZSET, event, key);
+    if emptied {
+        ctx.notify(class::GENERIC, "del", key);
+    }
 }
 
 // ---- Replies ---------------------------------------------------------------------------
@@ -476,7 +502,7 @@ fn zadd_generic(ctx: &mut Ctx<'_>, args: &mut Args, mut flags: AddFlags) -> Comm
         elements.push((score, pair[1].clone()));
     }
     let nothing = if flags.incr { Frame::Null } else { Frame::Integer(0) };
-    ctx.write_key(&key, |kv, db| {
+    let (reply, changed) = ctx.write_key(&key, |kv, db| {
         let outcome = modify_zset(kv, db, &key, !flags.xx, |zset| {
             let (mut added, mut updated, mut processed, mut last) = (0, 0, 0, 0.0);
             for (score, member) in &elements {
@@ -489,15 +515,21 @@ fn zadd_generic(ctx: &mut Ctx<'_>, args: &mut Args, mut flags: AddFlags) -> Comm
             Ok((added, updated, processed, last))
         })?;
         let Some((added, updated, processed, last)) = outcome else {
-            return Ok(nothing.clone());
+            return Ok((nothing.clone(), false));
         };
-        Ok(match (flags.incr, processed) {
+        let reply = match (flags.incr, processed) {
             (true, 0) => Frame::Null,
             (true, _) => Frame::Double(last),
             (false, _) if flags.ch => Frame::Integer(added + updated),
             (false, _) => Frame::Integer(added),
-        })
-    })
+        };
+        Ok((reply, added + updated > 0))
+    })?;
+    // As Redis, only a member added or a score changed is an event.
+    if changed {
+        ctx.notify(class::ZSET, if flags.incr { "zincr" } else { "zadd" }, &key);
+    }
+    Ok(reply)
 }
 
 // ---- Single-member reads ---------------------------------------------------------------
@@ -723,18 +755,19 @@ fn zrangestore(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
     let src = args.bytes()?;
     let query = RangeQuery::parse(args, None, None, true)?;
     let keys = [dst.clone(), src.clone()];
-    let (hit, reply) = ctx.write_keys(&keys, |kv, db| {
+    let (hit, stored) = ctx.write_keys(&keys, |kv, db| {
         let entry = kv.get(db, &src);
         let hit = entry.is_some();
         let items = match as_zset(entry) {
             Ok(z) => z.map(|z| query.select(z)).unwrap_or_default(),
             Err(e) => return (hit, Err(e)),
         };
-        let stored = store_zset(kv, db, &dst, items.into_iter().collect());
-        (hit, Ok(Frame::Integer(stored as i64)))
+        (hit, Ok(store_zset(kv, db, &dst, items.into_iter().collect())))
     });
     ctx.engine.stats.lookup(hit);
-    reply
+    let stored = stored?;
+    notify_store(ctx, "zrangestore", &dst, stored);
+    Ok(Frame::Integer(stored.len as i64))
 }
 
 // ---- Removal ---------------------------------------------------------------------------
@@ -742,8 +775,8 @@ fn zrangestore(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
 fn zrem(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
     let key = args.bytes()?;
     let members = args.rest().to_vec();
-    ctx.write_key(&key, |kv, db| {
-        let removed = modify_zset(kv, db, &key, false, |zset| {
+    let removed = ctx.write_key(&key, |kv, db| {
+        modify_zset(kv, db, &key, false, |zset| {
             let mut removed = 0;
             for member in &members {
                 removed += zset.remove(member).is_some() as i64;
@@ -751,19 +784,33 @@ fn zrem(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
                     break;
                 }
             }
-            Ok(removed)
-        })?;
-        Ok(Frame::Integer(removed.unwrap_or(0)))
-    })
+            Ok((removed, zset.is_empty()))
+        })
+    })?;
+    let (removed, emptied) = removed.unwrap_or_default();
+    if removed > 0 {
+        notify_removal(ctx, "zrem", &key, emptied);
+    }
+    Ok(Frame::Integer(removed))
 }
 
 /// ZREMRANGEBYRANK, ZREMRANGEBYSCORE and ZREMRANGEBYLEX once their range is parsed:
-/// removes the members at the ranks `ranks` finds and replies how many.
-fn remove_range_generic(ctx: &mut Ctx<'_>, key: &Bytes, ranks: impl Fn(&ZSet) -> Range<usize>) -> CommandResult {
-    ctx.write_key(key, |kv, db| {
-        let removed = modify_zset(kv, db, key, false, |zset| Ok(zset.remove_range(ranks(zset)) as i64))?;
-        Ok(Frame::Integer(removed.unwrap_or(0)))
-    })
+/// removes the members at the ranks `ranks` finds and replies how many; `event` is the
+/// command's keyspace event.
+fn remove_range_generic(
+    ctx: &mut Ctx<'_>,
+    key: &Bytes,
+    event: &'static str,
+    ranks: impl Fn(&ZSet) -> Range<usize>,
+) -> CommandResult {
+    let removed = ctx.write_key(key, |kv, db| {
+        modify_zset(kv, db, key, false, |zset| Ok((zset.remove_range(ranks(zset)) as i64, zset.is_empty())))
+    })?;
+    let (removed, emptied) = removed.unwrap_or_default();
+    if removed > 0 {
+        notify_removal(ctx, event, key, emptied);
+    }
+    Ok(Frame::Integer(removed))
 }
 
 /// The ranks `start..=end` select (negative from the end, clamped as Redis does).
@@ -781,19 +828,19 @@ fn zremrangebyrank(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
     let key = args.bytes()?;
     let start = args.i64()?;
     let end = args.i64()?;
-    remove_range_generic(ctx, &key, |z| rank_range(z.len(), start, end))
+    remove_range_generic(ctx, &key, "zremrangebyrank", |z| rank_range(z.len(), start, end))
 }
 
 fn zremrangebyscore(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
     let key = args.bytes()?;
     let range = parse_score_range(&args.bytes()?, &args.bytes()?)?;
-    remove_range_generic(ctx, &key, |z| z.score_ranks(&range))
+    remove_range_generic(ctx, &key, "zremrangebyscore", |z| z.score_ranks(&range))
 }
 
 fn zremrangebylex(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
     let key = args.bytes()?;
     let range = parse_lex_range(&args.bytes()?, &args.bytes()?)?;
-    remove_range_generic(ctx, &key, |z| z.lex_ranks(&range))
+    remove_range_generic(ctx, &key, "zremrangebylex", |z| z.lex_ranks(&range))
 }
 
 // ---- Pops ------------------------------------------------------------------------------
@@ -812,6 +859,25 @@ pub(crate) enum PopEnd {
 pub(crate) struct Popped {
     pub key: Bytes,
     pub members: Vec<(Bytes, f64)>,
+    /// True if the pop emptied the set, deleting its key.
+    pub emptied: bool,
+}
+
+impl PopEnd {
+    /// The pop's keyspace event.
+    fn event(self) -> &'static str {
+        match self {
+            PopEnd::Min => "zpopmin",
+            PopEnd::Max => "zpopmax",
+        }
+    }
+}
+
+/// Records a pop's keyspace events (none when it took nothing, as for a count of 0).
+fn notify_pop(ctx: &mut Ctx<'_>, popped: &Popped, end: PopEnd) {
+    if !popped.members.is_empty() {
+        notify_removal(ctx, end.event(), &popped.key, popped.emptied);
+    }
 }
 
 /// The pop shared by ZPOPMIN, ZPOPMAX, ZMPOP and the blocking BZPOPMIN, BZPOPMAX and BZMPOP
@@ -829,15 +895,16 @@ pub(crate) fn pop(
     for key in keys {
         let popped = modify_zset(kv, db, key, false, |zset| {
             let n = count.min(zset.len());
-            Ok((0..n)
+            let members = (0..n)
                 .filter_map(|_| match end {
                     PopEnd::Min => zset.pop_first(),
                     PopEnd::Max => zset.pop_last(),
                 })
-                .collect::<Vec<_>>())
+                .collect::<Vec<_>>();
+            Ok((members, zset.is_empty()))
         })?;
-        if let Some(popped) = popped {
-            return Ok(Some(Popped { key: key.clone(), members: popped }));
+        if let Some((members, emptied)) = popped {
+            return Ok(Some(Popped { key: key.clone(), members, emptied }));
         }
     }
     Ok(None)
@@ -865,6 +932,9 @@ fn pop_generic(ctx: &mut Ctx<'_>, args: &mut Args, end: PopEnd) -> CommandResult
     let nested = is_resp3(ctx) && count.is_some();
     let keys = [key];
     let popped = ctx.write_key(&keys[0], |kv, db| pop(kv, db, &keys, end, count.unwrap_or(1)))?;
+    if let Some(p) = &popped {
+        notify_pop(ctx, p, end);
+    }
     let items = popped.map(|p| p.members).unwrap_or_default();
     Ok(scored_reply(nested, items))
 }
@@ -874,6 +944,9 @@ fn pop_generic(ctx: &mut Ctx<'_>, args: &mut Args, end: PopEnd) -> CommandResult
 fn zmpop(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
     let (keys, end, count) = mpop_args(args)?;
     let popped = ctx.write_keys(&keys, |kv, db| pop(kv, db, &keys, end, count))?;
+    if let Some(p) = &popped {
+        notify_pop(ctx, p, end);
+    }
     Ok(mpop_reply(popped))
 }
 
@@ -926,7 +999,9 @@ fn bzpop(ctx: &mut Ctx<'_>, args: &mut Args, end: PopEnd) -> CommandResult {
     let mut keys: Vec<Bytes> = args.rest().to_vec();
     let timeout = parse_timeout(&keys.pop().unwrap_or_default())?;
     match ctx.write_keys(&keys, |kv, db| pop(kv, db, &keys, end, 1))? {
-        Some(Popped { key, mut members }) => {
+        Some(popped) => {
+            notify_pop(ctx, &popped, end);
+            let Popped { key, mut members, .. } = popped;
             let (member, score) = members.remove(0);
             Ok(Frame::Array(vec![Frame::Bulk(key), Frame::Bulk(member), Frame::Double(score)]))
         }
@@ -939,7 +1014,10 @@ fn bzmpop(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
     let timeout = parse_timeout(&args.bytes()?)?;
     let (keys, end, count) = mpop_args(args)?;
     match ctx.write_keys(&keys, |kv, db| pop(kv, db, &keys, end, count))? {
-        Some(popped) => Ok(mpop_reply(Some(popped))),
+        Some(popped) => {
+            notify_pop(ctx, &popped, end);
+            Ok(mpop_reply(Some(popped)))
+        }
         None => Ok(ctx.block(keys, timeout, Frame::NullArray)),
     }
 }
@@ -1243,8 +1321,8 @@ fn combine(ctx: &mut Ctx<'_>, args: &mut Args, c: Combine<'_>) -> CommandResult 
     let resp3 = is_resp3(ctx);
     let mut scope = keys.clone();
     scope.extend(c.dst.iter().cloned());
-    // Returns the reply and the (hits, misses) of the lookups made.
-    let run = |kv: &mut dyn KeyView, db: usize| -> (CommandResult, (u64, u64)) {
+    // Returns the reply, the (hits, misses) of the lookups made, and what a STORE stored.
+    let run = |kv: &mut dyn KeyView, db: usize| -> (CommandResult, (u64, u64), Stored) {
         let mut lens = Vec::with_capacity(keys.len());
         let (mut hits, mut misses) = (0, 0);
         for key in &keys {
@@ -1252,7 +1330,7 @@ fn combine(ctx: &mut Ctx<'_>, args: &mut Args, c: Combine<'_>) -> CommandResult 
                 None => None,
                 Some(Value::ZSet(z)) => Some(z.len()),
                 Some(Value::Set(s)) => Some(s.len()),
-                Some(_) => return (Err(error::wrong_type()), (hits + 1, misses)),
+                Some(_) => return (Err(error::wrong_type()), (hits + 1, misses), Stored::default()),
             };
             hits += len.is_some() as u64;
             misses += len.is_none() as u64;
@@ -1261,24 +1339,32 @@ fn combine(ctx: &mut Ctx<'_>, args: &mut Args, c: Combine<'_>) -> CommandResult 
         let counted = (hits, misses);
         let o = match &options {
             Ok(o) => o,
-            Err(e) => return (Err(e.clone()), counted),
+            Err(e) => return (Err(e.clone()), counted, Stored::default()),
         };
         let mut items = combine_inputs(kv, db, &keys, &lens, c.op, o);
         if c.card_only {
             let n = if o.limit > 0 { items.len().min(o.limit) } else { items.len() };
-            return (Ok(Frame::Integer(n as i64)), counted);
+            return (Ok(Frame::Integer(n as i64)), counted, Stored::default());
         }
         if let Some(dst) = &c.dst {
             let stored = store_zset(kv, db, dst, items.into_iter().collect());
-            return (Ok(Frame::Integer(stored as i64)), counted);
+            return (Ok(Frame::Integer(stored.len as i64)), counted, stored);
         }
         sort_by_score(&mut items);
-        (Ok(members_reply(resp3, o.withscores, items)), counted)
+        (Ok(members_reply(resp3, o.withscores, items)), counted, Stored::default())
     };
-    let (reply, (hits, misses)) =
+    let (reply, (hits, misses), stored) =
         if c.dst.is_some() { ctx.write_keys(&scope, run) } else { ctx.read_keys(&scope, run) };
     Stats::add(&ctx.engine.stats.keyspace_hits, hits);
     Stats::add(&ctx.engine.stats.keyspace_misses, misses);
+    if let Some(dst) = &c.dst {
+        let event = match c.op {
+            SetOp::Union => "zunionstore",
+            SetOp::Inter => "zinterstore",
+            SetOp::Diff => "zdiffstore",
+        };
+        notify_store(ctx, event, dst, stored);
+    }
     reply
 }
 

@@ -199,6 +199,7 @@ pub struct LockFreeStore {
     /// Odd while a multi-key writer is applying changes.
     seq: AtomicU64,
     expired: AtomicU64,
+    lazily_expired: crate::keyspace::LazyExpired,
 }
 
 impl LockFreeStore {
@@ -209,6 +210,7 @@ impl LockFreeStore {
             gate: RwLock::new(()),
             seq: AtomicU64::new(0),
             expired: AtomicU64::new(0),
+            lazily_expired: Default::default(),
         }
     }
 
@@ -235,6 +237,14 @@ impl LockFreeStore {
             }
             backoff(&mut spins);
         }
+    }
+}
+
+impl LockFreeStore {
+    /// Counts and logs keys a committed view deleted because they had expired.
+    fn note_expired(&self, keys: &mut Vec<(usize, Bytes)>) {
+        self.expired.fetch_add(keys.len() as u64, Ordering::Relaxed);
+        self.lazily_expired.record(keys);
     }
 }
 
@@ -282,12 +292,13 @@ struct LockFreeView<'a> {
     mode: Mode,
     now: i64,
     slots: Vec<Slot>,
-    expired: u64,
+    /// Keys this view deleted because they had expired (counted once it commits).
+    expired: Vec<(usize, Bytes)>,
 }
 
 impl<'a> LockFreeView<'a> {
     fn new(store: &'a LockFreeStore, mode: Mode) -> Self {
-        LockFreeView { store, mode, now: now_ms(), slots: Vec::new(), expired: 0 }
+        LockFreeView { store, mode, now: now_ms(), slots: Vec::new(), expired: Vec::new() }
     }
 
     fn writable(&self) -> bool {
@@ -304,7 +315,7 @@ impl<'a> LockFreeView<'a> {
                 let mut slot = Slot { db, key: Bytes::copy_from_slice(key), orig, new: None };
                 if self.writable() && slot.orig.as_ref().is_some_and(|e| e.is_expired(self.now)) {
                     slot.new = Some(None);
-                    self.expired += 1;
+                    self.expired.push((db, slot.key.clone()));
                 }
                 self.slots.push(slot);
                 self.slots.len() - 1
@@ -576,7 +587,7 @@ impl Store for LockFreeStore {
             f(&mut view);
             view.commit_exclusive();
             self.seq.fetch_add(1, Ordering::AcqRel);
-            self.expired.fetch_add(view.expired, Ordering::Relaxed);
+            self.note_expired(&mut view.expired);
             return;
         }
         if let Scope::Db { .. } = scope {
@@ -591,9 +602,9 @@ impl Store for LockFreeStore {
         loop {
             let mut view = LockFreeView::new(self, Mode::SingleWrite);
             f(&mut view);
-            let expired = view.expired;
+            let mut expired = std::mem::take(&mut view.expired);
             if view.commit_cas() {
-                self.expired.fetch_add(expired, Ordering::Relaxed);
+                self.note_expired(&mut expired);
                 return;
             }
             backoff(&mut spins);
@@ -642,5 +653,9 @@ impl Store for LockFreeStore {
 
     fn expired_count(&self) -> u64 {
         self.expired.load(Ordering::Relaxed)
+    }
+
+    fn take_lazily_expired(&self, out: &mut Vec<(usize, Bytes)>) {
+        self.lazily_expired.take(out);
     }
 }

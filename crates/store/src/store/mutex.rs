@@ -19,12 +19,13 @@ pub struct MutexStore {
     shards: Box<[RwLock<Shard>]>,
     databases: usize,
     expired: AtomicU64,
+    lazily_expired: crate::keyspace::LazyExpired,
 }
 
 impl MutexStore {
     pub fn new(databases: usize) -> MutexStore {
         let shards = (0..databases * SHARDS).map(|_| RwLock::new(Shard::default())).collect();
-        MutexStore { shards, databases, expired: AtomicU64::new(0) }
+        MutexStore { shards, databases, expired: AtomicU64::new(0), lazily_expired: Default::default() }
     }
 
     fn index(db: usize, shard: usize) -> usize {
@@ -58,7 +59,8 @@ struct MutexView<'a> {
     guards: Vec<(usize, Guard<'a>)>,
     write: bool,
     now: i64,
-    expired: u64,
+    /// Keys this view deleted because they had expired.
+    expired: Vec<(usize, Bytes)>,
     databases: usize,
 }
 
@@ -91,7 +93,7 @@ impl<'a> MutexView<'a> {
             }
         }
         if expired {
-            self.expired += 1;
+            self.expired.push((db, Bytes::copy_from_slice(key)));
         }
         self.slot(db, key)
     }
@@ -240,10 +242,11 @@ impl Store for MutexStore {
                 (i, g)
             })
             .collect();
-        let mut view = MutexView { guards, write, now: now_ms(), expired: 0, databases: self.databases };
+        let mut view = MutexView { guards, write, now: now_ms(), expired: Vec::new(), databases: self.databases };
         f(&mut view);
-        if view.expired > 0 {
-            self.expired.fetch_add(view.expired, Ordering::Relaxed);
+        if !view.expired.is_empty() {
+            self.expired.fetch_add(view.expired.len() as u64, Ordering::Relaxed);
+            self.lazily_expired.record(&mut view.expired);
         }
     }
 
@@ -260,5 +263,9 @@ impl Store for MutexStore {
 
     fn expired_count(&self) -> u64 {
         self.expired.load(Ordering::Relaxed)
+    }
+
+    fn take_lazily_expired(&self, out: &mut Vec<(usize, Bytes)>) {
+        self.lazily_expired.take(out);
     }
 }

@@ -753,9 +753,10 @@ fn stats_section(ctx: &Ctx<'_>, out: &mut InfoText) {
     out.field("evicted_clients", 0);
     out.field("keyspace_hits", get(&s.keyspace_hits));
     out.field("keyspace_misses", get(&s.keyspace_misses));
-    out.field("pubsub_channels", 0);
-    out.field("pubsub_patterns", 0);
-    out.field("pubsubshard_channels", 0);
+    let (channels, patterns, shard_channels) = ctx.engine.pubsub.counts();
+    out.field("pubsub_channels", channels);
+    out.field("pubsub_patterns", patterns);
+    out.field("pubsubshard_channels", shard_channels);
     out.field("latest_fork_usec", 0);
     out.field("total_forks", 0);
     out.field("total_error_replies", 0);

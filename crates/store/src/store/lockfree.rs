@@ -18,7 +18,12 @@
 //!   exclude them — that gate is the lock that remains on the write path.
 //! - **Multi-key writes, whole-database operations and `Scope::All`** (MSET, RENAME,
 //!   FLUSHDB, SWAPDB, EXEC) take the gate exclusively and bump the sequence counter, so
-//!   they are atomic against both writers and readers. Whole-database reads (KEYS, SCAN,
+//!   they are atomic against both writers and readers.
+//! - **Writes to a key holding a collection** (hash, set, sorted set, list) take the gate
+//!   exclusively too: copying a big collection on every write would make building it
+//!   quadratic, so such a write takes the snapshot out of its slot, waits for readers that
+//!   loaded it to let go, and changes it in place (`LockFreeView::own`). Collection writes
+//!   are therefore serialised store-wide — the price of keeping them O(1)/O(log n). Whole-database reads (KEYS, SCAN,
 //!   DBSIZE) take the gate's shared side.
 //!
 //! Keys are ordered by (64-bit hash, bytes), so a SCAN cursor is simply the hash of the
@@ -434,13 +439,8 @@ impl KeyView for LockFreeView<'_> {
 
     fn get_mut(&mut self, db: usize, key: &[u8]) -> Option<&mut Value> {
         self.require_write();
-        let now = self.now;
-        let slot = self.slot(db, key);
-        if slot.new.is_none() {
-            let copy = slot.orig.as_deref().filter(|e| !e.is_expired(now)).cloned();
-            slot.new = Some(copy);
-        }
-        match &mut slot.new {
+        self.own(db, key);
+        match &mut self.slot(db, key).new {
             Some(Some(e)) => Some(&mut e.value),
             _ => None,
         }
@@ -448,32 +448,20 @@ impl KeyView for LockFreeView<'_> {
 
     fn insert(&mut self, db: usize, key: Bytes, entry: Entry) -> Option<Entry> {
         self.require_write();
-        let now = self.now;
-        let slot = self.slot(db, &key);
-        let old = slot.current().filter(|e| !e.is_expired(now)).cloned();
-        slot.new = Some(Some(entry));
-        old
+        self.own(db, &key);
+        self.slot(db, &key).new.replace(Some(entry)).flatten()
     }
 
     fn remove(&mut self, db: usize, key: &[u8]) -> Option<Entry> {
         self.require_write();
-        let now = self.now;
-        let slot = self.slot(db, key);
-        let old = slot.current().filter(|e| !e.is_expired(now)).cloned();
-        if old.is_some() {
-            slot.new = Some(None);
-        }
-        old
+        self.own(db, key);
+        self.slot(db, key).new.replace(None).flatten()
     }
 
     fn set_expiry(&mut self, db: usize, key: &[u8], at: i64) -> bool {
         self.require_write();
-        let now = self.now;
-        let slot = self.slot(db, key);
-        if slot.new.is_none() {
-            slot.new = Some(slot.orig.as_deref().filter(|e| !e.is_expired(now)).cloned());
-        }
-        match &mut slot.new {
+        self.own(db, key);
+        match &mut self.slot(db, key).new {
             Some(Some(e)) => {
                 e.expire_at = at;
                 true
@@ -553,6 +541,45 @@ impl KeyView for LockFreeView<'_> {
 }
 
 impl LockFreeView<'_> {
+    /// Gives the view its own, writable copy of `key`'s live entry (in `slot.new`), once.
+    ///
+    /// A shared view copies the snapshot (copy-on-write, committed by CAS). An exclusive
+    /// view holding a collection takes the snapshot itself instead: no other writer runs, so
+    /// it empties the key's slot, waits for readers that loaded the snapshot before to drop
+    /// it (they are re-run anyway: the sequence counter is odd), and then owns the entry
+    /// outright — a write to a big hash costs what the write costs, not a copy of the hash.
+    fn own(&mut self, db: usize, key: &[u8]) {
+        let (now, exclusive) = (self.now, self.mode == Mode::Exclusive);
+        let store = self.store;
+        let slot = self.slot(db, key);
+        if slot.new.is_some() {
+            return;
+        }
+        let live = slot.orig.as_deref().is_some_and(|e| !e.is_expired(now));
+        let collection = slot.orig.as_deref().is_some_and(|e| !matches!(e.value, Value::Str(_)));
+        if !(live && exclusive && collection) {
+            slot.new = Some(slot.orig.as_deref().filter(|e| !e.is_expired(now)).cloned());
+            return;
+        }
+        let node = store.db(db).node(key).expect("an exclusive view's snapshot stays in the map");
+        let taken = node.value().value.swap(None);
+        debug_assert!(taken.as_ref().zip(slot.orig.as_ref()).is_some_and(|(a, b)| Arc::ptr_eq(a, b)));
+        // Our own `orig` is one reference; `taken` another.
+        slot.orig = None;
+        let mut arc = taken.expect("an exclusive view's snapshot is live");
+        let mut spins = 0;
+        let entry = loop {
+            match Arc::try_unwrap(arc) {
+                Ok(entry) => break entry,
+                Err(shared) => {
+                    arc = shared;
+                    backoff(&mut spins);
+                }
+            }
+        };
+        slot.new = Some(Some(entry));
+    }
+
     /// In an exclusive view, applies buffered writes before a whole-database operation reads the maps.
     fn commit_pending(&mut self) {
         if self.mode == Mode::Exclusive {
@@ -576,7 +603,13 @@ impl Store for LockFreeStore {
                 self.read_validated(false, f);
                 return;
             }
-            Scope::Keys { keys, write: true } => keys.iter().any(|k| *k != keys[0]),
+            // Several keys, or one holding a collection (see `LockFreeView::own`): exclusive.
+            Scope::Keys { keys, write: true } => {
+                keys.iter().any(|k| *k != keys[0])
+                    || keys.first().is_some_and(|(db, k)| {
+                        self.db(*db).load(k).is_some_and(|e| !matches!(e.value, Value::Str(_)))
+                    })
+            }
             Scope::Db { write, .. } => write,
             Scope::All => true,
         };

@@ -16,12 +16,13 @@ use crate::command::flags::*;
 use crate::command::{Args, CommandResult, CommandSpec, Ctx, Group};
 use crate::commands::scan::scan_command;
 use crate::commands::string::long_double::{self, LongDouble, Parsed};
+use crate::commands::typed::{read_typed, update_typed};
 use crate::error;
 use crate::keyspace::KeyView;
 use crate::notify::class;
 use crate::num::{i64_bytes, parse_i64};
 use crate::types::hash::Hash;
-use crate::value::{Entry, Value};
+use crate::value::Value;
 
 pub static COMMANDS: &[CommandSpec] = &[
     CommandSpec::new("hset", -4, WRITE | DENYOOM | FAST, (1, 1, 1), Group::Hash, hset),
@@ -48,23 +49,9 @@ pub static COMMANDS: &[CommandSpec] = &[
 /// `ERR value is out of range` rather than exhaust memory building it.
 pub const MAX_RANDOM_REPEATS: u64 = 1 << 22;
 
-/// The hash held by `entry`: `None` for a missing key, WRONGTYPE for another type.
-fn as_hash(entry: Option<&Entry>) -> Result<Option<&Hash>, Frame> {
-    match entry.map(|e| &e.value) {
-        None => Ok(None),
-        Some(Value::Hash(h)) => Ok(Some(h)),
-        Some(_) => Err(error::wrong_type()),
-    }
-}
-
 /// Runs a read-only command on the hash at `key`, counting the lookup as Redis does.
 fn read_hash(ctx: &mut Ctx<'_>, key: &[u8], f: impl Fn(Option<&Hash>) -> CommandResult) -> CommandResult {
-    let (hit, reply) = ctx.read_key(key, |kv, db| {
-        let entry = kv.get(db, key);
-        (entry.is_some(), as_hash(entry).and_then(&f))
-    });
-    ctx.engine.stats.lookup(hit);
-    reply
+    read_typed(ctx, key, f)
 }
 
 /// Runs `f` on the hash at `key` to change it. A missing key is `Ok(None)` without calling
@@ -77,25 +64,7 @@ fn update_hash<R>(
     create: bool,
     f: impl FnOnce(&mut Hash) -> Result<R, Frame>,
 ) -> Result<Option<R>, Frame> {
-    match kv.get_mut(db, key) {
-        Some(Value::Hash(h)) => {
-            let result = f(h);
-            if h.is_empty() {
-                kv.remove(db, key);
-            }
-            result.map(Some)
-        }
-        Some(_) => Err(error::wrong_type()),
-        None if !create => Ok(None),
-        None => {
-            let mut h = Box::<Hash>::default();
-            let result = f(&mut h);
-            if !h.is_empty() {
-                kv.insert(db, key.clone(), Entry::new(Value::Hash(h)));
-            }
-            result.map(Some)
-        }
-    }
+    update_typed(kv, db, key, create, f)
 }
 
 // ---- Setting -----------------------------------------------------------------------------

@@ -21,6 +21,7 @@ use resp::Frame;
 use crate::blocking::parse_timeout;
 use crate::command::flags::*;
 use crate::command::{Args, CommandResult, CommandSpec, Ctx, Group};
+use crate::commands::typed::{typed, typed_mut};
 use crate::error;
 use crate::keyspace::KeyView;
 use crate::notify::class;
@@ -56,20 +57,12 @@ pub static COMMANDS: &[CommandSpec] = &[
 
 /// The list held by `entry`: `None` for a missing key, WRONGTYPE for another type.
 fn as_list(entry: Option<&Entry>) -> Result<Option<&List>, Frame> {
-    match entry.map(|e| &e.value) {
-        None => Ok(None),
-        Some(Value::List(l)) => Ok(Some(l)),
-        Some(_) => Err(error::wrong_type()),
-    }
+    typed(entry)
 }
 
 /// [`as_list`] for changing the list in place.
 fn as_list_mut(value: Option<&mut Value>) -> Result<Option<&mut List>, Frame> {
-    match value {
-        None => Ok(None),
-        Some(Value::List(l)) => Ok(Some(l)),
-        Some(_) => Err(error::wrong_type()),
-    }
+    typed_mut(value)
 }
 
 /// Deletes `key` if its list has become empty, keeping the no-empty-lists invariant;

@@ -16,4 +16,5 @@ pub mod set;
 pub mod sort;
 pub mod string;
 pub mod transaction;
+pub(crate) mod typed;
 pub mod zset;

@@ -23,6 +23,7 @@ use crate::command::flags::*;
 use crate::command::{Args, CommandResult, CommandSpec, Ctx, Group};
 use crate::commands::hash::{random_count, random_positions};
 use crate::commands::scan::scan_command;
+use crate::commands::typed::{read_typed, typed, update_typed};
 use crate::engine::Stats;
 use crate::error;
 use crate::keyspace::KeyView;
@@ -54,21 +55,12 @@ pub static COMMANDS: &[CommandSpec] = &[
 
 /// The set held by `entry`: `None` for a missing key, WRONGTYPE for another type.
 fn as_set(entry: Option<&Entry>) -> Result<Option<&Set>, Frame> {
-    match entry.map(|e| &e.value) {
-        None => Ok(None),
-        Some(Value::Set(s)) => Ok(Some(s)),
-        Some(_) => Err(error::wrong_type()),
-    }
+    typed(entry)
 }
 
 /// Runs a read-only command on the set at `key`, counting the lookup as Redis does.
 fn read_set(ctx: &mut Ctx<'_>, key: &[u8], f: impl Fn(Option<&Set>) -> CommandResult) -> CommandResult {
-    let (hit, reply) = ctx.read_key(key, |kv, db| {
-        let entry = kv.get(db, key);
-        (entry.is_some(), as_set(entry).and_then(&f))
-    });
-    ctx.engine.stats.lookup(hit);
-    reply
+    read_typed(ctx, key, f)
 }
 
 /// Runs `f` on the set at `key` to change it. A missing key is `Ok(None)` without calling
@@ -81,25 +73,7 @@ fn update_set<R>(
     create: bool,
     f: impl FnOnce(&mut Set) -> R,
 ) -> Result<Option<R>, Frame> {
-    match kv.get_mut(db, key) {
-        Some(Value::Set(s)) => {
-            let result = f(s);
-            if s.is_empty() {
-                kv.remove(db, key);
-            }
-            Ok(Some(result))
-        }
-        Some(_) => Err(error::wrong_type()),
-        None if !create => Ok(None),
-        None => {
-            let mut s = Box::<Set>::default();
-            let result = f(&mut s);
-            if !s.is_empty() {
-                kv.insert(db, key.clone(), Entry::new(Value::Set(s)));
-            }
-            Ok(Some(result))
-        }
-    }
+    update_typed(kv, db, key, create, |s| Ok(f(s)))
 }
 
 /// `set-max-intset-entries`: the most members a set keeps as an intset.

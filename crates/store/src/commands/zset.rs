@@ -33,6 +33,7 @@ use crate::blocking::parse_timeout;
 use crate::command::flags::*;
 use crate::command::{Args, CommandResult, CommandSpec, Ctx, Group};
 use crate::commands::scan::scan_command;
+use crate::commands::typed::{read_typed, typed, update_typed};
 use crate::engine::Stats;
 use crate::error;
 use crate::keyspace::KeyView;
@@ -82,21 +83,12 @@ pub static COMMANDS: &[CommandSpec] = &[
 
 /// The sorted set held by `entry`: `None` for a missing key, WRONGTYPE for another type.
 fn as_zset(entry: Option<&Entry>) -> Result<Option<&ZSet>, Frame> {
-    match entry.map(|e| &e.value) {
-        None => Ok(None),
-        Some(Value::ZSet(z)) => Ok(Some(z)),
-        Some(_) => Err(error::wrong_type()),
-    }
+    typed(entry)
 }
 
 /// Runs a read-only command on the sorted set at `key`, counting the lookup as Redis does.
 fn read_zset(ctx: &mut Ctx<'_>, key: &[u8], f: impl Fn(Option<&ZSet>) -> CommandResult) -> CommandResult {
-    let (hit, reply) = ctx.read_key(key, |kv, db| {
-        let entry = kv.get(db, key);
-        (entry.is_some(), as_zset(entry).and_then(&f))
-    });
-    ctx.engine.stats.lookup(hit);
-    reply
+    read_typed(ctx, key, f)
 }
 
 /// Runs `f` on the sorted set at `key` to change it. A missing key is a new empty set when
@@ -109,26 +101,7 @@ fn modify_zset<R>(
     create: bool,
     f: impl FnOnce(&mut ZSet) -> Result<R, Frame>,
 ) -> Result<Option<R>, Frame> {
-    let mut fresh = None;
-    let zset = match kv.get_mut(db, key) {
-        Some(Value::ZSet(z)) => &mut **z,
-        Some(_) => return Err(error::wrong_type()),
-        None if create => fresh.insert(ZSet::new()),
-        None => return Ok(None),
-    };
-    let out = f(zset);
-    let empty = zset.is_empty();
-    match fresh {
-        Some(z) if !z.is_empty() => {
-            kv.insert(db, key.clone(), Entry::new(Value::ZSet(Box::new(z))));
-        }
-        Some(_) => {}
-        None if empty => {
-            kv.remove(db, key);
-        }
-        None => {}
-    }
-    out.map(Some)
+    update_typed(kv, db, key, create, f)
 }
 
 /// What a *STORE command did to its destination.

@@ -217,3 +217,80 @@ macro_rules! server_test {
         }
     };
 }
+
+/// Small helpers the integration tests share.
+pub mod helpers {
+    use std::io::Write;
+    use std::time::{Duration, Instant};
+
+    use super::{Frame, RawConn, TestServer};
+
+    /// Sends every command in one write (from a second thread, so that neither side can stall
+    /// on a full socket buffer) and reads all their replies.
+    pub fn pipeline(c: &mut RawConn, commands: &[Vec<String>]) -> Vec<Frame> {
+        let mut bytes = Vec::new();
+        for words in commands {
+            bytes.extend_from_slice(format!("*{}\r\n", words.len()).as_bytes());
+            for w in words {
+                bytes.extend_from_slice(format!("${}\r\n{w}\r\n", w.len()).as_bytes());
+            }
+        }
+        let mut writer = c.stream.try_clone().expect("clone the stream");
+        let sender = std::thread::spawn(move || writer.write_all(&bytes));
+        let replies = commands.iter().map(|_| c.read_frame()).collect();
+        sender.join().expect("writer thread").expect("write the pipeline");
+        replies
+    }
+
+    /// Sends a command and compares its reply byte for byte.
+    pub fn expect_reply(c: &mut RawConn, words: &[&str], reply: &[u8]) {
+        let words: Vec<&[u8]> = words.iter().map(|w| w.as_bytes()).collect();
+        c.send_cmd(&words);
+        c.expect(reply);
+    }
+
+    pub fn bulks(items: &[&str]) -> Frame {
+        Frame::Array(items.iter().map(Frame::bulk).collect())
+    }
+
+    pub fn texts(frame: Frame) -> Vec<String> {
+        match frame {
+            Frame::Array(items) => items.iter().map(text).collect(),
+            other => panic!("expected an array, got {other:?}"),
+        }
+    }
+
+    pub fn text(frame: &Frame) -> String {
+        match frame {
+            Frame::Bulk(b) => String::from_utf8(b.to_vec()).expect("utf-8"),
+            other => panic!("expected a bulk string, got {other:?}"),
+        }
+    }
+
+    pub fn sorted(mut items: Vec<String>) -> Vec<String> {
+        items.sort();
+        items
+    }
+
+    pub fn bulk(s: &str) -> Frame {
+        Frame::bulk(s)
+    }
+
+    /// Waits (bounded) until the server reports `n` blocked clients.
+    pub fn wait_blocked(srv: &TestServer, n: usize) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if srv.engine.blocked.len() == n {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        panic!("expected {n} blocked clients, have {}", srv.engine.blocked.len());
+    }
+
+    /// The exact error line of a command that must fail (`ERR syntax error`).
+    pub fn error_of(cmd: &redis::Cmd, con: &mut redis::Connection) -> String {
+        let err = cmd.query::<redis::Value>(con).expect_err("expected an error reply");
+        format!("{} {}", err.code().unwrap_or("?"), err.detail().unwrap_or(""))
+    }
+}

@@ -1,25 +1,8 @@
 //! Blocking commands in every mode × store: who is served, in what order, and what happens
 //! on timeout, CLIENT UNBLOCK and disconnect.
 
-use std::time::{Duration, Instant};
-
-use tandem_suite::{server_test, Frame, RawConn, TestServer};
-
-/// Waits (bounded) until the server reports `n` blocked clients.
-fn wait_blocked(srv: &TestServer, n: usize) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while Instant::now() < deadline {
-        if srv.engine.blocked.len() == n {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    panic!("expected {n} blocked clients, have {}", srv.engine.blocked.len());
-}
-
-fn bulk(s: &str) -> Frame {
-    Frame::bulk(s)
-}
+use tandem_suite::helpers::*;
+use tandem_suite::{server_test, Frame, RawConn};
 
 fn pair(k: &str, v: &str) -> Frame {
     Frame::Array(vec![bulk(k), bulk(v)])

@@ -5,13 +5,8 @@
 use std::io::{ErrorKind, Read};
 use std::time::{Duration, Instant};
 
+use tandem_suite::helpers::*;
 use tandem_suite::{server_test, Frame, RawConn};
-
-/// The exact error line of a command that must fail (`ERR syntax error`).
-fn error_of(cmd: &redis::Cmd, con: &mut redis::Connection) -> String {
-    let err = cmd.query::<redis::Value>(con).expect_err("expected an error reply");
-    format!("{} {}", err.code().unwrap_or("?"), err.detail().unwrap_or(""))
-}
 
 /// Waits (up to 15 s) for the server to close `idle` because of the idle `timeout`, while
 /// `active` sends a PING every 200 ms and must keep getting PONG.

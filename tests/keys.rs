@@ -6,13 +6,8 @@ use std::collections::HashSet;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use redis::Value;
+use tandem_suite::helpers::*;
 use tandem_suite::server_test;
-
-/// The exact error line of a command that must fail (`ERR syntax error`).
-fn error_of(cmd: &redis::Cmd, con: &mut redis::Connection) -> String {
-    let err = cmd.query::<Value>(con).expect_err("expected an error reply");
-    format!("{} {}", err.code().unwrap_or("?"), err.detail().unwrap_or(""))
-}
 
 fn unix_secs() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).expect("clock").as_secs()

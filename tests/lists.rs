@@ -3,16 +3,11 @@
 //! options, LMOVE/RPOPLPUSH, LMPOP, WRONGTYPE, a 10,000-element list, and SORT (which sorts
 //! lists, sets and sorted sets and stores lists), with Redis's exact replies and errors.
 
-use std::io::Write;
-
+use tandem_suite::helpers::*;
 use tandem_suite::{server_test, Frame, RawConn};
 
 const WRONGTYPE: &str = "WRONGTYPE Operation against a key holding the wrong kind of value";
 const NOT_AN_INTEGER: &str = "ERR value is not an integer or out of range";
-
-fn bulks(items: &[&str]) -> Frame {
-    Frame::Array(items.iter().map(Frame::bulk).collect())
-}
 
 fn ints(items: &[i64]) -> Frame {
     Frame::Array(items.iter().map(|&n| Frame::Integer(n)).collect())
@@ -20,30 +15,6 @@ fn ints(items: &[i64]) -> Frame {
 
 fn list(c: &mut RawConn, key: &str) -> Frame {
     c.cmd(&["LRANGE", key, "0", "-1"])
-}
-
-/// Sends a command and compares its reply byte for byte.
-fn expect_reply(c: &mut RawConn, words: &[&str], reply: &[u8]) {
-    let words: Vec<&[u8]> = words.iter().map(|w| w.as_bytes()).collect();
-    c.send_cmd(&words);
-    c.expect(reply);
-}
-
-/// Sends every command in one write (from a second thread, so that neither side can stall
-/// on a full socket buffer) and reads all their replies.
-fn pipeline(c: &mut RawConn, commands: &[Vec<String>]) -> Vec<Frame> {
-    let mut bytes = Vec::new();
-    for words in commands {
-        bytes.extend_from_slice(format!("*{}\r\n", words.len()).as_bytes());
-        for w in words {
-            bytes.extend_from_slice(format!("${}\r\n{w}\r\n", w.len()).as_bytes());
-        }
-    }
-    let mut writer = c.stream.try_clone().expect("clone the stream");
-    let sender = std::thread::spawn(move || writer.write_all(&bytes));
-    let replies = commands.iter().map(|_| c.read_frame()).collect();
-    sender.join().expect("writer thread").expect("write the pipeline");
-    replies
 }
 
 server_test!(lpush_prepends_and_rpush_appends_each_element_in_turn, |srv| {

@@ -4,11 +4,8 @@
 use std::time::{Duration, Instant};
 
 use store::config::OutputLimit;
+use tandem_suite::helpers::*;
 use tandem_suite::{server_test, Frame, RawConn};
-
-fn bulk(s: &str) -> Frame {
-    Frame::bulk(s)
-}
 
 fn push(items: Vec<Frame>) -> Frame {
     Frame::Array(items)

@@ -6,58 +6,16 @@
 //! scored replies, WRONGTYPE and a 10,000-member sorted set, with Redis's exact replies.
 
 use std::collections::{HashMap, HashSet};
-use std::io::Write;
 
+use tandem_suite::helpers::*;
 use tandem_suite::{server_test, Frame, RawConn};
 
 const WRONGTYPE: &str = "WRONGTYPE Operation against a key holding the wrong kind of value";
 const NOT_A_FLOAT: &str = "ERR value is not a valid float";
 
-fn bulks(items: &[&str]) -> Frame {
-    Frame::Array(items.iter().map(Frame::bulk).collect())
-}
-
-fn text(frame: &Frame) -> String {
-    match frame {
-        Frame::Bulk(b) => String::from_utf8(b.to_vec()).expect("utf-8"),
-        other => panic!("expected a bulk string, got {other:?}"),
-    }
-}
-
-fn texts(frame: Frame) -> Vec<String> {
-    match frame {
-        Frame::Array(items) => items.iter().map(text).collect(),
-        other => panic!("expected an array, got {other:?}"),
-    }
-}
-
 /// Members and scores, flat as RESP2 writes them.
 fn scored(c: &mut RawConn, key: &str) -> Frame {
     c.cmd(&["ZRANGE", key, "0", "-1", "WITHSCORES"])
-}
-
-/// Sends a command and compares its reply byte for byte.
-fn expect_reply(c: &mut RawConn, words: &[&str], reply: &[u8]) {
-    let words: Vec<&[u8]> = words.iter().map(|w| w.as_bytes()).collect();
-    c.send_cmd(&words);
-    c.expect(reply);
-}
-
-/// Sends every command in one write (from a second thread, so that neither side can stall
-/// on a full socket buffer) and reads all their replies.
-fn pipeline(c: &mut RawConn, commands: &[Vec<String>]) -> Vec<Frame> {
-    let mut bytes = Vec::new();
-    for words in commands {
-        bytes.extend_from_slice(format!("*{}\r\n", words.len()).as_bytes());
-        for w in words {
-            bytes.extend_from_slice(format!("${}\r\n{w}\r\n", w.len()).as_bytes());
-        }
-    }
-    let mut writer = c.stream.try_clone().expect("clone the stream");
-    let sender = std::thread::spawn(move || writer.write_all(&bytes));
-    let replies = commands.iter().map(|_| c.read_frame()).collect();
-    sender.join().expect("writer thread").expect("write the pipeline");
-    replies
 }
 
 /// Every member and score a ZSCAN iteration returns, following the cursor until it is 0.

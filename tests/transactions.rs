@@ -4,7 +4,8 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use tandem_suite::{server_test, Frame, RawConn, TestServer};
+use tandem_suite::helpers::*;
+use tandem_suite::{server_test, Frame, RawConn};
 
 /// Writer and reader threads of the concurrency tests, and rounds per writer.
 const WRITERS: usize = 4;
@@ -19,10 +20,6 @@ fn queued() -> Frame {
     Frame::simple("QUEUED")
 }
 
-fn bulk(s: &str) -> Frame {
-    Frame::bulk(s)
-}
-
 /// MULTI, `commands` (each answered `+QUEUED`), EXEC: returns EXEC's reply.
 fn transaction(c: &mut RawConn, commands: &[&[&str]]) -> Frame {
     assert_eq!(c.cmd(&["MULTI"]), ok());
@@ -30,18 +27,6 @@ fn transaction(c: &mut RawConn, commands: &[&[&str]]) -> Frame {
         assert_eq!(c.cmd(words), queued(), "{words:?}");
     }
     c.cmd(&["EXEC"])
-}
-
-/// Waits (bounded) until the server reports `n` blocked clients.
-fn wait_blocked(srv: &TestServer, n: usize) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while Instant::now() < deadline {
-        if srv.engine.blocked.len() == n {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    panic!("expected {n} blocked clients, have {}", srv.engine.blocked.len());
 }
 
 fn int_of(f: &Frame) -> i64 {

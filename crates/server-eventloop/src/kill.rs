@@ -9,8 +9,8 @@ use std::sync::Arc;
 use mio::{Token, Waker};
 use parking_lot::Mutex;
 use store::blocking::BlockWaker;
-use store::pubsub::Notify;
 use store::client::ClientCloser;
+use store::pubsub::Notify;
 
 /// Clients killed since the loop last looked, as (token, client id): the id guards against
 /// the token having been reused by a newer connection in the meantime.

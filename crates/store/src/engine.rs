@@ -125,9 +125,9 @@ impl Engine {
     /// `__keyspace@<db>__:<key>` carries the event name, `__keyevent@<db>__:<event>` the key.
     pub fn publish_key_events(&self, events: &mut Vec<crate::notify::KeyEvent>) {
         use crate::notify::class;
-        let (flags, limit) = self.config.read(|c| {
-            (crate::notify::parse_flags(&c.notify_keyspace_events).unwrap_or(0), c.output_limit_pubsub)
-        });
+        let (flags, limit) = self
+            .config
+            .read(|c| (crate::notify::parse_flags(&c.notify_keyspace_events).unwrap_or(0), c.output_limit_pubsub));
         for e in events.drain(..) {
             if flags & e.class == 0 {
                 continue;

@@ -606,9 +606,9 @@ impl Store for LockFreeStore {
             // Several keys, or one holding a collection (see `LockFreeView::own`): exclusive.
             Scope::Keys { keys, write: true } => {
                 keys.iter().any(|k| *k != keys[0])
-                    || keys.first().is_some_and(|(db, k)| {
-                        self.db(*db).load(k).is_some_and(|e| !matches!(e.value, Value::Str(_)))
-                    })
+                    || keys
+                        .first()
+                        .is_some_and(|(db, k)| self.db(*db).load(k).is_some_and(|e| !matches!(e.value, Value::Str(_))))
             }
             Scope::Db { write, .. } => write,
             Scope::All => true,

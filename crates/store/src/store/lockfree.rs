@@ -246,6 +246,17 @@ impl LockFreeStore {
 }
 
 impl LockFreeStore {
+    /// Runs `f` holding the gate exclusively, with the sequence counter odd.
+    fn view_exclusive(&self, f: &mut dyn FnMut(&mut dyn KeyView)) {
+        let _gate = self.gate.write();
+        self.seq.fetch_add(1, Ordering::AcqRel);
+        let mut view = LockFreeView::new(self, Mode::Exclusive);
+        f(&mut view);
+        view.commit_exclusive();
+        self.seq.fetch_add(1, Ordering::AcqRel);
+        self.note_expired(&mut view.expired);
+    }
+
     /// Counts and logs keys a committed view deleted because they had expired.
     fn note_expired(&self, keys: &mut Vec<(usize, Bytes)>) {
         self.expired.fetch_add(keys.len() as u64, Ordering::Relaxed);
@@ -299,11 +310,13 @@ struct LockFreeView<'a> {
     slots: Vec<Slot>,
     /// Keys this view deleted because they had expired (counted once it commits).
     expired: Vec<(usize, Bytes)>,
+    /// Set when a shared-path write met a collection: re-run exclusively (see `own`).
+    escalate: bool,
 }
 
 impl<'a> LockFreeView<'a> {
     fn new(store: &'a LockFreeStore, mode: Mode) -> Self {
-        LockFreeView { store, mode, now: now_ms(), slots: Vec::new(), expired: Vec::new() }
+        LockFreeView { store, mode, now: now_ms(), slots: Vec::new(), expired: Vec::new(), escalate: false }
     }
 
     fn writable(&self) -> bool {
@@ -557,6 +570,14 @@ impl LockFreeView<'_> {
         }
         let live = slot.orig.as_deref().is_some_and(|e| !e.is_expired(now));
         let collection = slot.orig.as_deref().is_some_and(|e| !matches!(e.value, Value::Str(_)));
+        if live && collection && !exclusive {
+            // The key became a collection after `view` chose the shared path: copying it
+            // could cost a full copy per write, so this run is abandoned (its result is
+            // never committed) and `view` re-runs the command exclusively.
+            slot.new = Some(None);
+            self.escalate = true;
+            return;
+        }
         if !(live && exclusive && collection) {
             slot.new = Some(slot.orig.as_deref().filter(|e| !e.is_expired(now)).cloned());
             return;
@@ -614,13 +635,7 @@ impl Store for LockFreeStore {
             Scope::All => true,
         };
         if exclusive {
-            let _gate = self.gate.write();
-            self.seq.fetch_add(1, Ordering::AcqRel);
-            let mut view = LockFreeView::new(self, Mode::Exclusive);
-            f(&mut view);
-            view.commit_exclusive();
-            self.seq.fetch_add(1, Ordering::AcqRel);
-            self.note_expired(&mut view.expired);
+            self.view_exclusive(f);
             return;
         }
         if let Scope::Db { .. } = scope {
@@ -630,11 +645,17 @@ impl Store for LockFreeStore {
             return;
         }
         // One key, written: copy-on-write and compare-and-swap, re-running on conflict.
-        let _gate = self.gate.read();
+        let gate = self.gate.read();
         let mut spins = 0;
         loop {
             let mut view = LockFreeView::new(self, Mode::SingleWrite);
             f(&mut view);
+            if view.escalate {
+                drop(view);
+                drop(gate);
+                self.view_exclusive(f);
+                return;
+            }
             let mut expired = std::mem::take(&mut view.expired);
             if view.commit_cas() {
                 self.note_expired(&mut expired);

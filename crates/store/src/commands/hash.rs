@@ -328,17 +328,9 @@ fn hscan(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
 
 #[cfg(test)]
 mod tests {
-    use crate::testing::{arr, bulk, err, int, ok, TestClient, STORES};
+    use crate::testing::{arr, bulk, err, int, ok, TestClient};
+    use crate::testing::{each_store, WRONGTYPE};
     use resp::{Frame, Protocol};
-
-    const WRONGTYPE: &str = "WRONGTYPE Operation against a key holding the wrong kind of value";
-
-    /// Runs `test` against a fresh client of every store.
-    fn each_store(test: impl Fn(&mut TestClient)) {
-        for store in STORES {
-            test(&mut TestClient::new(store));
-        }
-    }
 
     fn bulks(items: &[&str]) -> Frame {
         arr(items.iter().map(|s| bulk(s)).collect())

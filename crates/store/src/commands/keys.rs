@@ -649,18 +649,13 @@ fn swapdb(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
 
 #[cfg(test)]
 mod tests {
+    use crate::testing::each_store;
     use std::collections::HashSet;
     use std::time::Duration;
 
     use resp::Frame;
 
     use crate::testing::{arr, bulk, err, int, ok, TestClient, STORES};
-
-    fn each_store(test: impl Fn(&mut TestClient)) {
-        for store in STORES {
-            test(&mut TestClient::new(store));
-        }
-    }
 
     /// The bulk strings of an array reply, sorted.
     fn sorted(reply: Frame) -> Vec<String> {

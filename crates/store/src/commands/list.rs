@@ -557,8 +557,8 @@ fn notify_move(ctx: &mut Ctx<'_>, src: &[u8], dst: &[u8], from: End, to: End, em
     notify_pop(ctx, src, from, emptied);
 }
 
-/// LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count]
-fn lmpop(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+/// LMPOP's and BLMPOP's arguments after the timeout: `numkeys key [key ...] LEFT|RIGHT [COUNT count]`.
+fn mpop_args(args: &mut Args) -> Result<(Vec<Bytes>, End, usize), Frame> {
     let numkeys = int_at_least(&args.bytes()?, 1, "ERR numkeys should be greater than 0")?;
     // The keys, then at least the direction.
     if to_count(numkeys) >= args.remaining() {
@@ -575,6 +575,12 @@ fn lmpop(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
         }
     }
     let count = to_count(count.unwrap_or(1));
+    Ok((keys, end, count))
+}
+
+/// LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count]
+fn lmpop(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+    let (keys, end, count) = mpop_args(args)?;
     let popped = ctx.write_keys(&keys, |kv, db| mpop(kv, db, &keys, end, count))?;
     Ok(mpop_reply(ctx, popped, end))
 }
@@ -637,21 +643,7 @@ fn bmove(ctx: &mut Ctx<'_>, src: Bytes, dst: Bytes, from: End, to: End, timeout:
 /// BLMPOP `timeout numkeys key [key ...] LEFT|RIGHT [COUNT count]`.
 fn blmpop(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
     let timeout = parse_timeout(&args.bytes()?)?;
-    let numkeys = int_at_least(&args.bytes()?, 1, "ERR numkeys should be greater than 0")?;
-    if to_count(numkeys) >= args.remaining() {
-        return Err(error::syntax());
-    }
-    let keys: Vec<Bytes> = args.by_ref().take(numkeys as usize).collect();
-    let end = end_arg(&args.bytes()?)?;
-    let mut count = None;
-    while let Some(opt) = args.next() {
-        if count.is_none() && opt.eq_ignore_ascii_case(b"COUNT") && !args.is_empty() {
-            count = Some(int_at_least(&args.bytes()?, 1, "ERR count should be greater than 0")?);
-        } else {
-            return Err(error::syntax());
-        }
-    }
-    let count = to_count(count.unwrap_or(1));
+    let (keys, end, count) = mpop_args(args)?;
     match ctx.write_keys(&keys, |kv, db| mpop(kv, db, &keys, end, count))? {
         Some(popped) => Ok(mpop_reply(ctx, Some(popped), end)),
         None => Ok(ctx.block(keys, timeout, Frame::NullArray)),
@@ -660,19 +652,11 @@ fn blmpop(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
 
 #[cfg(test)]
 mod tests {
+    use crate::testing::{each_store, WRONGTYPE};
     use std::sync::atomic::Ordering;
 
-    use crate::testing::{arr, bulk, err, int, ok, TestClient, STORES};
+    use crate::testing::{arr, bulk, err, int, ok, TestClient};
     use resp::Frame;
-
-    const WRONGTYPE: &str = "WRONGTYPE Operation against a key holding the wrong kind of value";
-
-    /// Runs `test` against a fresh client of every store.
-    fn each_store(test: impl Fn(&mut TestClient)) {
-        for store in STORES {
-            test(&mut TestClient::new(store));
-        }
-    }
 
     fn bulks(items: &[&str]) -> Frame {
         arr(items.iter().map(|s| bulk(s)).collect())

@@ -516,19 +516,11 @@ fn sintercard(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
 
 #[cfg(test)]
 mod tests {
+    use crate::testing::{each_store, WRONGTYPE};
     use std::sync::atomic::Ordering;
 
-    use crate::testing::{arr, bulk, err, int, TestClient, STORES};
+    use crate::testing::{arr, bulk, err, int, TestClient};
     use resp::{Frame, Protocol};
-
-    const WRONGTYPE: &str = "WRONGTYPE Operation against a key holding the wrong kind of value";
-
-    /// Runs `test` against a fresh client of every store.
-    fn each_store(test: impl Fn(&mut TestClient)) {
-        for store in STORES {
-            test(&mut TestClient::new(store));
-        }
-    }
 
     fn set(items: &[&str]) -> Frame {
         Frame::Set(items.iter().map(|s| bulk(s)).collect())

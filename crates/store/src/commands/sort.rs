@@ -377,16 +377,10 @@ fn sort_generic(ctx: &mut Ctx<'_>, args: &mut Args, readonly: bool) -> CommandRe
 
 #[cfg(test)]
 mod tests {
+    use crate::testing::each_store;
     use resp::Frame;
 
-    use crate::testing::{arr, bulk, err, int, ok, TestClient, STORES};
-
-    /// Runs `test` against a fresh client of every store.
-    fn each_store(test: impl Fn(&mut TestClient)) {
-        for store in STORES {
-            test(&mut TestClient::new(store));
-        }
-    }
+    use crate::testing::{arr, bulk, err, int, ok, TestClient};
 
     fn bulks(items: &[&str]) -> Frame {
         arr(items.iter().map(|s| bulk(s)).collect())

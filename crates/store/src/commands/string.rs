@@ -1276,7 +1276,8 @@ pub(crate) mod long_double {
 #[cfg(test)]
 mod tests {
     use crate::keyspace::{with_view, Scope};
-    use crate::testing::{arr, bulk, err, int, ok, TestClient, STORES};
+    use crate::testing::each_store;
+    use crate::testing::{arr, bulk, err, int, ok, TestClient};
     use resp::Frame;
 
     /// The absolute expiry of `key` in database 0, read straight from the store.
@@ -1293,13 +1294,6 @@ mod tests {
 
     fn null() -> Frame {
         Frame::Null
-    }
-
-    /// Runs `test` against a fresh client of every store.
-    fn each_store(test: impl Fn(&mut TestClient)) {
-        for store in STORES {
-            test(&mut TestClient::new(store));
-        }
     }
 
     #[test]

@@ -1395,16 +1395,10 @@ fn zscan(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
 
 #[cfg(test)]
 mod tests {
+    use crate::testing::each_store;
     use resp::{Frame, Protocol};
 
-    use crate::testing::{arr, bulk, err, int, ok, TestClient, STORES};
-
-    /// Runs `test` against a fresh client of every store.
-    fn each_store(test: impl Fn(&mut TestClient)) {
-        for store in STORES {
-            test(&mut TestClient::new(store));
-        }
-    }
+    use crate::testing::{arr, bulk, err, int, ok, TestClient};
 
     fn dbl(d: f64) -> Frame {
         Frame::Double(d)

@@ -52,6 +52,16 @@ impl TestClient {
     }
 }
 
+/// Redis's WRONGTYPE error text.
+pub const WRONGTYPE: &str = "WRONGTYPE Operation against a key holding the wrong kind of value";
+
+/// Runs `test` against a fresh client of every store.
+pub fn each_store(test: impl Fn(&mut TestClient)) {
+    for store in STORES {
+        test(&mut TestClient::new(store));
+    }
+}
+
 /// The stores every command test runs against.
 pub const STORES: &[&str] = crate::STORE_NAMES;
 

@@ -329,26 +329,9 @@ fn hscan(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
 #[cfg(test)]
 mod tests {
     use crate::testing::{arr, bulk, err, int, ok, TestClient};
+    use crate::testing::{bulks, sorted};
     use crate::testing::{each_store, WRONGTYPE};
     use resp::{Frame, Protocol};
-
-    fn bulks(items: &[&str]) -> Frame {
-        arr(items.iter().map(|s| bulk(s)).collect())
-    }
-
-    /// The strings of an array reply, sorted.
-    fn sorted(reply: Frame) -> Vec<String> {
-        let Frame::Array(items) = reply else { panic!("not an array: {reply:?}") };
-        let mut out: Vec<String> = items
-            .into_iter()
-            .map(|f| match f {
-                Frame::Bulk(b) => String::from_utf8_lossy(&b).into_owned(),
-                other => panic!("not a bulk string: {other:?}"),
-            })
-            .collect();
-        out.sort();
-        out
-    }
 
     /// The field-value pairs of an HGETALL reply, sorted.
     fn pairs(reply: Frame) -> Vec<(String, String)> {

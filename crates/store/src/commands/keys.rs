@@ -650,26 +650,13 @@ fn swapdb(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
 #[cfg(test)]
 mod tests {
     use crate::testing::each_store;
+    use crate::testing::sorted;
     use std::collections::HashSet;
     use std::time::Duration;
 
     use resp::Frame;
 
     use crate::testing::{arr, bulk, err, int, ok, TestClient, STORES};
-
-    /// The bulk strings of an array reply, sorted.
-    fn sorted(reply: Frame) -> Vec<String> {
-        let Frame::Array(items) = reply else { panic!("not an array: {reply:?}") };
-        let mut out: Vec<String> = items
-            .into_iter()
-            .map(|f| match f {
-                Frame::Bulk(b) => String::from_utf8_lossy(&b).into_owned(),
-                other => panic!("not a bulk: {other:?}"),
-            })
-            .collect();
-        out.sort();
-        out
-    }
 
     /// One SCAN call: (next cursor, keys).
     fn scan_step(c: &mut TestClient, words: &[&str]) -> (String, Vec<String>) {

@@ -652,15 +652,12 @@ fn blmpop(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
 
 #[cfg(test)]
 mod tests {
+    use crate::testing::bulks;
     use crate::testing::{each_store, WRONGTYPE};
     use std::sync::atomic::Ordering;
 
     use crate::testing::{arr, bulk, err, int, ok, TestClient};
     use resp::Frame;
-
-    fn bulks(items: &[&str]) -> Frame {
-        arr(items.iter().map(|s| bulk(s)).collect())
-    }
 
     fn ints(items: &[i64]) -> Frame {
         arr(items.iter().map(|&n| int(n)).collect())

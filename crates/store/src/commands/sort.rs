@@ -377,14 +377,11 @@ fn sort_generic(ctx: &mut Ctx<'_>, args: &mut Args, readonly: bool) -> CommandRe
 
 #[cfg(test)]
 mod tests {
+    use crate::testing::bulks;
     use crate::testing::each_store;
     use resp::Frame;
 
     use crate::testing::{arr, bulk, err, int, ok, TestClient};
-
-    fn bulks(items: &[&str]) -> Frame {
-        arr(items.iter().map(|s| bulk(s)).collect())
-    }
 
     /// Bulks where `None` is a null.
     fn values(items: &[Option<&str>]) -> Frame {

@@ -1395,6 +1395,7 @@ fn zscan(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
 
 #[cfg(test)]
 mod tests {
+    use crate::testing::bulks;
     use crate::testing::each_store;
     use resp::{Frame, Protocol};
 
@@ -1406,10 +1407,6 @@ mod tests {
 
     fn null() -> Frame {
         Frame::Null
-    }
-
-    fn bulks(items: &[&str]) -> Frame {
-        arr(items.iter().map(|s| bulk(s)).collect())
     }
 
     /// A RESP2 WITHSCORES reply: member, score, member, score...

@@ -62,6 +62,25 @@ pub fn each_store(test: impl Fn(&mut TestClient)) {
     }
 }
 
+/// An array of bulk strings.
+pub fn bulks(items: &[&str]) -> Frame {
+    arr(items.iter().map(|s| bulk(s)).collect())
+}
+
+/// The bulk strings of an array reply, sorted.
+pub fn sorted(reply: Frame) -> Vec<String> {
+    let Frame::Array(items) = reply else { panic!("not an array: {reply:?}") };
+    let mut out: Vec<String> = items
+        .into_iter()
+        .map(|f| match f {
+            Frame::Bulk(b) => String::from_utf8_lossy(&b).into_owned(),
+            other => panic!("not a bulk string: {other:?}"),
+        })
+        .collect();
+    out.sort();
+    out
+}
+
 /// The stores every command test runs against.
 pub const STORES: &[&str] = crate::STORE_NAMES;
 

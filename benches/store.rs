@@ -145,8 +145,7 @@ fn key_names() -> Bytes {
 
 /// A fresh engine over `store` with every key set to [`VALUE`].
 fn loaded_engine(store: &str) -> Arc<Engine> {
-    let engine =
-        Arc::new(Engine::new(Config::new(ConfigValues::default()), store::open_store(store, 16).expect("store")));
+    let engine = Engine::new(Config::new(ConfigValues::default()), store::open_store(store, 16).expect("store"));
     let mut client = TestClient::on(engine.clone());
     for i in 0..KEYS {
         let key = Bytes::from(key_name(i));

@@ -35,7 +35,9 @@ pub struct TestServer {
     pub mode: Mode,
     pub store: &'static str,
     handle: Handle,
-    thread: Option<JoinHandle<std::io::Result<()>>>,
+    thread: parking_lot::Mutex<Option<JoinHandle<std::io::Result<()>>>>,
+    /// The temporary `dir` the harness made (removed on drop); `None` if the test chose one.
+    owned_dir: Option<std::path::PathBuf>,
 }
 
 impl TestServer {
@@ -44,12 +46,30 @@ impl TestServer {
         TestServer::start_with(mode, store, |_| {})
     }
 
-    /// Starts a server after `configure` adjusts its configuration.
+    /// Starts a server after `configure` adjusts its configuration. By default it saves
+    /// nothing (`save ""`) and its `dir` is a fresh temporary directory; a test of
+    /// persistence sets both, and a server started again on the same `dir` loads what the
+    /// last one left there.
     pub fn start_with(mode: Mode, store: &'static str, configure: impl FnOnce(&mut ConfigValues)) -> TestServer {
-        let mut values = ConfigValues { mode, store: store.to_string(), port: 0, ..ConfigValues::default() };
+        let default_dir = temp_dir("server").to_string_lossy().into_owned();
+        let mut values = ConfigValues {
+            mode,
+            store: store.to_string(),
+            port: 0,
+            save: String::new(),
+            dir: default_dir.clone(),
+            ..ConfigValues::default()
+        };
         configure(&mut values);
+        let owned_dir = if values.dir == default_dir {
+            Some(std::path::PathBuf::from(&default_dir))
+        } else {
+            let _ = std::fs::remove_dir(&default_dir);
+            None
+        };
         let databases = values.databases;
-        let engine = Arc::new(Engine::new(Config::new(values), store::open_store(store, databases).expect("store")));
+        let engine = Engine::new(Config::new(values), store::open_store(store, databases).expect("store"));
+        store::persist::load_at_start(&engine).expect("load the data directory");
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let addr = listener.local_addr().expect("addr");
         let (handle, thread) = match mode {
@@ -64,7 +84,15 @@ impl TestServer {
                 (handle, std::thread::Builder::new().name("threaded".into()).spawn(move || server.run()))
             }
         };
-        TestServer { addr, engine, mode, store, handle, thread: Some(thread.expect("spawn")) }
+        TestServer {
+            addr,
+            engine,
+            mode,
+            store,
+            handle,
+            thread: parking_lot::Mutex::new(Some(thread.expect("spawn"))),
+            owned_dir,
+        }
     }
 
     /// A `redis` crate connection.
@@ -78,30 +106,72 @@ impl TestServer {
         RawConn::connect(self.addr)
     }
 
-    /// Stops the server and waits for it.
-    pub fn stop(&mut self) {
+    /// Stops the server and waits for it (no final save: like a crash after the last
+    /// acknowledged write, for the data directory).
+    pub fn stop(&self) {
         match &self.handle {
             Handle::EventLoop(h) => h.shutdown(),
             Handle::Threaded(h) => h.shutdown(),
         }
-        if let Some(t) = self.thread.take() {
+        if let Some(t) = self.thread.lock().take() {
             t.join().expect("server thread panicked").expect("server run failed");
         }
+        // A background save or rewrite would go on writing into the directory the next
+        // server loads (in a real process, exiting ends it).
+        while self.engine.persist.snapshot_busy() {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    /// Waits for the server to stop by itself (after SHUTDOWN).
+    pub fn wait_stopped(&self) {
+        if let Some(t) = self.thread.lock().take() {
+            t.join().expect("server thread panicked").expect("server run failed");
+        }
+    }
+
+    /// Stops this server and starts another of the same mode and store on the same data
+    /// directory with the same persistence settings, then `configure`d: a restart.
+    pub fn restart(&self, configure: impl FnOnce(&mut ConfigValues)) -> TestServer {
+        self.stop();
+        let old = self.engine.config.get();
+        TestServer::start_with(self.mode, self.store, |c| {
+            c.dir = old.dir.clone();
+            c.dbfilename = old.dbfilename.clone();
+            c.save = old.save.clone();
+            c.appendonly = old.appendonly;
+            c.appendfsync = old.appendfsync.clone();
+            configure(c);
+        })
     }
 }
 
 impl Drop for TestServer {
     fn drop(&mut self) {
-        if self.thread.is_some() {
+        if let Some(t) = self.thread.lock().take() {
             match &self.handle {
                 Handle::EventLoop(h) => h.shutdown(),
                 Handle::Threaded(h) => h.shutdown(),
             }
-            if let Some(t) = self.thread.take() {
-                let _ = t.join();
-            }
+            let _ = t.join();
+        }
+        if let Some(dir) = &self.owned_dir {
+            let _ = std::fs::remove_dir_all(dir);
         }
     }
+}
+
+/// A new empty directory under the system's temporary directory, unique to this process
+/// and call. Tests remove what they made when they pass; a failed test's files stay as
+/// evidence.
+pub fn temp_dir(name: &str) -> std::path::PathBuf {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("tandem-test-{}-{name}-{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create a temporary directory");
+    dir
 }
 
 /// A plain TCP connection speaking raw RESP bytes.

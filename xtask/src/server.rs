@@ -229,7 +229,13 @@ fn spawn_server(target: &Target, paths: &ServerPaths, port: u16, log: &Path) -> 
     let data = paths.data.to_string_lossy().into_owned();
     let mut command = match &target.kind {
         ServerKind::Tandem { mode, store } => {
+            // No persistence, as for Redis below: a save point must not fire a BGSAVE in the
+            // middle of a measurement.
+            let conf = paths.data.join("tandem-bench.conf");
+            std::fs::write(&conf, "save \"\"\nappendonly no\n")
+                .map_err(|e| format!("cannot write {}: {e}", conf.display()))?;
             let mut c = Command::new(&paths.tandem);
+            c.arg(&conf);
             c.args(["--mode", mode, "--store", store, "--port", &port_arg, "--bind", "127.0.0.1", "--dir", &data]);
             c
         }

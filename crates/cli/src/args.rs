@@ -59,6 +59,19 @@ pub struct Cli {
     /// RDB file name [default: dump.rdb].
     #[arg(long, value_name = "FILE")]
     pub dbfilename: Option<String>,
+
+    /// RDB save points, "<seconds> <changes> ..."; "" saves only on SAVE/BGSAVE
+    /// [default: "3600 1 300 100 60 10000"].
+    #[arg(long, value_name = "POINTS", allow_hyphen_values = true)]
+    pub save: Option<String>,
+
+    /// Log every write to the append-only file (yes|no) [default: no].
+    #[arg(long, value_name = "YES|NO")]
+    pub appendonly: Option<String>,
+
+    /// When the AOF is fsynced (always|everysec|no) [default: everysec].
+    #[arg(long, value_name = "POLICY")]
+    pub appendfsync: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -96,6 +109,13 @@ impl Cli {
         one("loglevel", self.loglevel.clone());
         one("dir", self.dir.clone());
         one("dbfilename", self.dbfilename.clone());
+        one("appendonly", self.appendonly.clone());
+        one("appendfsync", self.appendfsync.clone());
+        if let Some(points) = &self.save {
+            // Like `save` in a config file: pairs of words, or "" for none.
+            let words: Vec<String> = points.split_whitespace().map(str::to_string).collect();
+            out.push(("save", if words.is_empty() { vec![String::new()] } else { words }));
+        }
         if let Some(addrs) = &self.bind {
             out.push(("bind", addrs.clone()));
         }
@@ -125,6 +145,16 @@ mod tests {
 
     fn parse(args: &[&str]) -> Cli {
         Cli::try_parse_from(std::iter::once("tandem").chain(args.iter().copied())).expect("parse")
+    }
+
+    #[test]
+    fn persistence_flags_set_their_directives() {
+        let cli = parse(&["--save", "", "--appendonly", "yes", "--appendfsync", "always"]);
+        let c = cli.config().expect("config");
+        assert_eq!((c.save.as_str(), c.appendonly, c.appendfsync.as_str()), ("", true, "always"));
+        let c = parse(&["--save", "60 10 300 1"]).config().expect("config");
+        assert_eq!(c.save, "60 10 300 1");
+        assert!(parse(&["--appendfsync", "sometimes"]).config().is_err());
     }
 
     #[test]

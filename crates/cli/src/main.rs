@@ -11,7 +11,6 @@ mod logging;
 mod serve;
 
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use clap::Parser;
 use store::{Config, Engine};
@@ -59,11 +58,16 @@ fn main() -> ExitCode {
         }
     };
     let pidfile = values.pidfile.clone();
-    let engine = Arc::new(Engine::new(Config::new(values), store));
+    let engine = Engine::new(Config::new(values), store);
     if !pidfile.is_empty() {
         if let Err(e) = std::fs::write(&pidfile, format!("{}\n", std::process::id())) {
             warn!("Failed to write PID file {pidfile}: {e}");
         }
+    }
+    if let Err(message) = store::persist::load_at_start(&engine) {
+        error!("{message}");
+        error!("Refusing to start over unreadable data: fix or move the file, then restart.");
+        return ExitCode::FAILURE;
     }
     let result = serve::run(engine);
     if !pidfile.is_empty() {

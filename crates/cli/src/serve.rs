@@ -13,19 +13,20 @@ use tracing::{info, warn};
 /// Binds the configured addresses, reports where it listens, and serves until shut down.
 pub fn run(engine: Arc<Engine>) -> io::Result<()> {
     let mode = engine.config.read(|c| c.mode);
+    let server_engine = engine.clone();
     match mode {
         Mode::EventLoop => {
             let server = server_eventloop::Server::bind(engine)?;
             let handle = server.handle();
             ready(server.local_addr());
-            on_signal(move || handle.shutdown())?;
+            on_signal(server_engine, move || handle.shutdown())?;
             server.run()
         }
         Mode::Threaded => {
             let server = server_threaded::Server::bind(engine)?;
             let handle = server.handle();
             ready(server.local_addr());
-            on_signal(move || handle.shutdown())?;
+            on_signal(server_engine, move || handle.shutdown())?;
             server.run()
         }
     }
@@ -35,9 +36,10 @@ fn ready(addr: SocketAddr) {
     info!("Ready to accept connections on {addr}");
 }
 
-/// Calls `shutdown` on the first SIGINT or SIGTERM; a second one exits at once, as Redis
-/// does when a shutdown takes too long for the operator.
-fn on_signal(shutdown: impl Fn() + Send + 'static) -> io::Result<()> {
+/// On the first SIGINT or SIGTERM, does what SHUTDOWN does (final save as configured, AOF
+/// fsync) and calls `shutdown`; if that fails the server keeps running, as Redis does. A
+/// second signal exits at once, as Redis does when a shutdown takes too long for the operator.
+fn on_signal(engine: Arc<Engine>, shutdown: impl Fn() + Send + 'static) -> io::Result<()> {
     let mut signals = Signals::new([SIGINT, SIGTERM])?;
     std::thread::Builder::new().name("signals".into()).spawn(move || {
         let mut asked = false;
@@ -49,7 +51,13 @@ fn on_signal(shutdown: impl Fn() + Send + 'static) -> io::Result<()> {
             }
             info!("Received {name} scheduling shutdown...");
             asked = true;
-            shutdown();
+            match engine.prepare_shutdown(store::persist::ShutdownOptions::default()) {
+                Ok(()) => shutdown(),
+                Err(e) => {
+                    warn!("Errors trying to shut down the server ({e}). Check the logs for more information.");
+                    asked = false;
+                }
+            }
         }
     })?;
     Ok(())

@@ -1,13 +1,15 @@
 //! The `tandem` binary as a user runs it: help and version, configuration errors, and a
 //! clean start and stop in both modes.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::time::Duration;
 
-const TANDEM: &str = env!("CARGO_BIN_EXE_tandem");
+mod common;
+
+use common::TANDEM;
 
 fn tandem(args: &[&str]) -> Output {
     Command::new(TANDEM).args(args).env_remove("TANDEM_PORT").output().expect("run tandem")
@@ -107,27 +109,17 @@ fn unknown_mode_is_refused() {
 /// Starts `tandem` on any free port (given through `TANDEM_PORT`), answers a PING,
 /// then stops on SIGTERM with status 0.
 fn serves_and_stops_on_sigterm(mode: &str) {
-    let mut child = Command::new(TANDEM)
-        .args(["--mode", mode, "--loglevel", "notice"])
-        .env("TANDEM_PORT", "0")
-        .env_remove("RUST_LOG")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("spawn tandem");
-    let mut log = BufReader::new(child.stdout.take().expect("stdout"));
-    let mut banner = String::new();
-    let addr = loop {
-        let mut line = String::new();
-        if log.read_line(&mut line).expect("read log") == 0 {
-            let _ = child.kill();
-            panic!("tandem exited before listening; log:\n{banner}");
-        }
-        banner.push_str(&line);
-        if let Some(addr) = line.trim().split("Ready to accept connections on ").nth(1) {
-            break addr.to_string();
-        }
-    };
+    // Its own data directory: with the default save points, SIGTERM writes dump.rdb there.
+    let dir = std::env::temp_dir().join(format!("tandem-cli-sigterm-{mode}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("create the data directory");
+    let common::Started { mut child, addr, banner, log: _log } = common::start(&[
+        "--mode".as_ref(),
+        mode.as_ref(),
+        "--loglevel".as_ref(),
+        "notice".as_ref(),
+        "--dir".as_ref(),
+        dir.as_os_str(),
+    ]);
     assert!(banner.contains(&format!("mode={mode}")), "{banner}");
     assert!(banner.contains(&format!("pid={}", child.id())), "{banner}");
 
@@ -143,6 +135,7 @@ fn serves_and_stops_on_sigterm(mode: &str) {
     assert_eq!(unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) }, 0);
     let status = child.wait().expect("wait");
     assert_eq!(status.code(), Some(0));
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

@@ -129,6 +129,48 @@ impl RequestParser {
         self.pending
     }
 
+    /// Looks ahead, consuming nothing, at the complete multibulk requests at the front of
+    /// `buf`: calls `visit` with the first two words of each (the second empty when there is
+    /// none), for at most `max` requests. Stops at anything that needs thought — a request
+    /// already half parsed, an inline request, an incomplete or malformed one — and leaves it
+    /// to [`RequestParser::parse`]. A hint for a caller preparing for the requests to come
+    /// (Tandem's session prefetches the keys a pipelined batch will touch).
+    pub fn peek_requests<'b>(&self, buf: &'b [u8], max: usize, mut visit: impl FnMut(&'b [u8], &'b [u8])) {
+        if self.multibulk_left != 0 {
+            return;
+        }
+        let mut pos = 0;
+        for _ in 0..max {
+            match self.peek_request(buf, pos, &mut visit) {
+                Some(next) => pos = next,
+                None => return,
+            }
+        }
+    }
+
+    /// One request for [`RequestParser::peek_requests`]: where the next one starts.
+    fn peek_request<'b>(&self, buf: &'b [u8], pos: usize, visit: &mut impl FnMut(&'b [u8], &'b [u8])) -> Option<usize> {
+        let (argc, mut pos) = peek_header(buf, pos, b'*')?;
+        if argc < 1 {
+            return None;
+        }
+        let mut words: [&'b [u8]; 2] = [&[], &[]];
+        for i in 0..argc {
+            let (len, start) = peek_header(buf, pos, b'$')?;
+            let len = usize::try_from(len).ok().filter(|&l| l <= self.max_bulk_len)?;
+            let end = start.checked_add(len)?;
+            if end.checked_add(2)? > buf.len() {
+                return None;
+            }
+            if let Some(word) = words.get_mut(usize::try_from(i).ok()?) {
+                *word = &buf[start..end];
+            }
+            pos = end + 2;
+        }
+        visit(words[0], words[1]);
+        Some(pos)
+    }
+
     fn reset(&mut self) {
         self.multibulk_left = 0;
         self.bulk_len = None;
@@ -275,6 +317,22 @@ impl RequestParser {
         line.truncate(end);
         crate::inline::split_args(&line).map(Some)
     }
+}
+
+/// A `<prefix><n>\r\n` header at `pos` for [`RequestParser::peek_requests`]: `n` and where
+/// the header ends. `None` unless it is all there and well formed.
+fn peek_header(buf: &[u8], pos: usize, prefix: u8) -> Option<(i64, usize)> {
+    /// `$` or `*`, 20 digits and a sign: no longer header is valid.
+    const LONGEST: usize = 22;
+    if buf.get(pos) != Some(&prefix) {
+        return None;
+    }
+    let line = &buf[pos..buf.len().min(pos + LONGEST + 1)];
+    let cr = line.iter().position(|&b| b == b'\r')?;
+    if pos + cr + 2 > buf.len() {
+        return None;
+    }
+    Some((string2ll(&line[1..cr])?, pos + cr + 2))
 }
 
 /// Redis's `string2ll`: a strict decimal i64. No sign but `-`, no leading zeros
@@ -612,6 +670,49 @@ mod tests {
         for (e, text) in cases {
             assert_eq!(e.to_string(), text);
         }
+    }
+
+    /// What `peek_requests` shows of `buf`, as (first word, second word) pairs.
+    fn peeked(p: &RequestParser, buf: &[u8], max: usize) -> Vec<(Vec<u8>, Vec<u8>)> {
+        let mut out = Vec::new();
+        p.peek_requests(buf, max, |a, b| out.push((a.to_vec(), b.to_vec())));
+        out
+    }
+
+    fn pair(a: &str, b: &str) -> (Vec<u8>, Vec<u8>) {
+        (a.as_bytes().to_vec(), b.as_bytes().to_vec())
+    }
+
+    #[test]
+    fn peek_shows_the_first_two_words_of_complete_requests() {
+        let buf = b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n*1\r\n$4\r\nPING\r\n*2\r\n$3\r\nGET\r\n$2\r\nk2\r\n";
+        assert_eq!(peeked(&parser(), buf, 10), vec![pair("SET", "k"), pair("PING", ""), pair("GET", "k2")]);
+        assert_eq!(peeked(&parser(), buf, 2).len(), 2);
+    }
+
+    #[test]
+    fn peek_stops_at_what_only_the_parser_may_judge() {
+        let p = parser();
+        // Incomplete: the value is cut short.
+        assert_eq!(
+            peeked(&p, b"*2\r\n$3\r\nGET\r\n$1\r\nk\r\n*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$5\r\nv", 10),
+            vec![pair("GET", "k")]
+        );
+        // Inline, malformed, empty.
+        assert!(peeked(&p, b"PING\r\n", 10).is_empty());
+        assert!(peeked(&p, b"*1\r\n$x\r\nPING\r\n", 10).is_empty());
+        assert!(peeked(&p, b"*0\r\n*1\r\n$4\r\nPING\r\n", 10).is_empty());
+        assert!(peeked(&p, b"*1\r\n$999999999999999999999999\r\n", 10).is_empty());
+    }
+
+    #[test]
+    fn peek_looks_at_nothing_while_a_request_is_half_parsed() {
+        let mut p = parser();
+        let mut buf = BytesMut::from(&b"*2\r\n$3\r\nGET\r\n"[..]);
+        assert_eq!(p.parse(&mut buf), Ok(None));
+        // The rest of the request happens to look like a request of its own.
+        buf.extend_from_slice(b"*1\r\n$4\r\nPING\r\n");
+        assert!(peeked(&p, &buf, 10).is_empty());
     }
 
     #[test]

@@ -69,6 +69,17 @@ impl Close {
     }
 }
 
+/// What a readiness event says about a connection's socket.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Readiness {
+    /// Nothing to read (a writable event, a wake-up, mail).
+    Nothing,
+    /// New bytes may have arrived.
+    Data,
+    /// The peer closed its side, or the socket failed: read until the read that says so.
+    Hangup,
+}
+
 /// How a turn ended for a connection that stays open.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Turn {
@@ -99,11 +110,13 @@ pub(crate) struct Connection {
     pub(crate) queued: bool,
     /// The block deadline the loop has on its timeout list for this connection.
     pub(crate) timeout_listed: Option<std::time::Instant>,
+    /// A [`Readiness::Hangup`] was seen: reads go on until the socket says it is closed.
+    hung_up: bool,
 }
 
 impl Connection {
     pub(crate) fn new(stream: TcpStream, session: Session) -> Connection {
-        Connection { stream, session, read_paused: false, queued: false, timeout_listed: None }
+        Connection { stream, session, read_paused: false, queued: false, timeout_listed: None, hung_up: false }
     }
 
     pub(crate) fn stream_mut(&mut self) -> &mut TcpStream {
@@ -115,12 +128,13 @@ impl Connection {
         self.session.unsent_len()
     }
 
-    /// Serves the connection after a readiness event (`readable` says whether new bytes may
-    /// have arrived) or a wake-up. `Err` means the connection must be closed, for that reason.
-    pub(crate) fn turn(&mut self, engine: &Engine, limits: &Limits, readable: bool) -> Result<Turn, Close> {
+    /// Serves the connection after a readiness event (`readiness` says what may have arrived)
+    /// or a wake-up. `Err` means the connection must be closed, for that reason.
+    pub(crate) fn turn(&mut self, engine: &Engine, limits: &Limits, readiness: Readiness) -> Result<Turn, Close> {
         if self.session.client.info.killed() {
             return Err(Close::Session(CloseReason::Killed));
         }
+        self.hung_up |= readiness == Readiness::Hangup;
         let mut again = false;
         if self.unsent() > 0 {
             again |= self.flush(&engine.stats)? == Flushed::Budget;
@@ -133,8 +147,8 @@ impl Connection {
         if !self.read_paused {
             // What arrived while paused or blocked: first the requests already buffered.
             closing = self.execute(engine, limits);
-            if closing.is_none() && (readable || resume) {
-                match self.read_and_execute(engine, limits) {
+            if closing.is_none() && (readiness != Readiness::Nothing || resume) {
+                match self.read_and_execute(engine, limits, self.hung_up) {
                     Ok(budget_spent) => again |= budget_spent,
                     Err(Close::PeerClosed) => {
                         // A client that half-closes after its last request still gets the replies.
@@ -179,11 +193,18 @@ impl Connection {
 
     /// Reads until the socket runs dry, executing the complete requests after every read.
     /// `Ok(true)`: stopped on [`READ_BUDGET_PER_TURN`], the socket may hold more.
-    fn read_and_execute(&mut self, engine: &Engine, limits: &Limits) -> Result<bool, Close> {
+    ///
+    /// A read that returns less than it asked for emptied the socket's receive queue, and
+    /// whatever arrives after it raises a new edge-triggered event, so the turn ends there
+    /// instead of paying one more `recv` for the `WouldBlock` (Redis, level-triggered, reads
+    /// once per event). Not after a hang-up (`until_closed`): the FIN that came with the
+    /// last bytes raises no further event, so the loop reads on until the read that says so.
+    fn read_and_execute(&mut self, engine: &Engine, limits: &Limits, until_closed: bool) -> Result<bool, Close> {
         let mut budget = READ_BUDGET_PER_TURN;
         let mut touched = false;
         while !self.read_paused {
-            let n = match self.read_chunk() {
+            let want = self.session.read_size();
+            let n = match self.read_chunk(want) {
                 Ok(0) => return Err(Close::PeerClosed),
                 Ok(n) => n,
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(false),
@@ -202,13 +223,15 @@ impl Connection {
             if budget == 0 {
                 return Ok(true);
             }
+            if n < want && !until_closed {
+                return Ok(false);
+            }
         }
         Ok(false)
     }
 
-    /// One `recv` into the query buffer, of the size the session asks for.
-    fn read_chunk(&mut self) -> io::Result<usize> {
-        let want = self.session.read_size();
+    /// One `recv` of at most `want` bytes into the query buffer.
+    fn read_chunk(&mut self, want: usize) -> io::Result<usize> {
         let query = &mut self.session.query;
         query.reserve(want);
         let len = query.len();

@@ -27,7 +27,7 @@ use store::engine::Stats;
 use store::session::{CloseReason, Session};
 use store::Engine;
 
-use crate::connection::{Close, Connection, Limits, Turn};
+use crate::connection::{Close, Connection, Limits, Readiness, Turn};
 use crate::kill::{KillNotice, KillQueue, MailNotice, WakeNotice, WakeQueue};
 use crate::{listener, EVENTS_CAPACITY, IDLE_BUFFER_FREE_MS, SHUTDOWN_FLUSH_TIMEOUT};
 
@@ -115,6 +115,8 @@ impl Server {
     /// Runs the loop on the calling thread until shutdown (a [`ServerHandle`], the SHUTDOWN
     /// command, or anything else that sets `engine.shutdown`).
     pub fn run(self) -> io::Result<()> {
+        let handle = self.handle();
+        self.engine.set_stopper(Some(Box::new(move || handle.shutdown())));
         let kills = Arc::new(KillQueue::new(self.waker.clone()));
         let limits = Limits::read(&self.engine);
         let mut event_loop = EventLoop {
@@ -134,6 +136,7 @@ impl Server {
         };
         let result = event_loop.serve_until_shutdown();
         event_loop.shutdown();
+        event_loop.engine.set_stopper(None);
         result
     }
 }
@@ -187,8 +190,14 @@ impl EventLoop {
                     Token(t) if t >= LISTENER_TOKEN_FLOOR => self.accept_ready(usize::MAX - 1 - t),
                     token => {
                         // Errors and hang-ups surface as a failed or empty read.
-                        let readable = event.is_readable() || event.is_read_closed() || event.is_error();
-                        self.serve(token, readable);
+                        let readiness = if event.is_read_closed() || event.is_error() {
+                            Readiness::Hangup
+                        } else if event.is_readable() {
+                            Readiness::Data
+                        } else {
+                            Readiness::Nothing
+                        };
+                        self.serve(token, readiness);
                     }
                 }
             }
@@ -203,8 +212,8 @@ impl EventLoop {
         Ok(())
     }
 
-    fn serve(&mut self, token: Token, readable: bool) {
-        self.turn(token, readable);
+    fn serve(&mut self, token: Token, readiness: Readiness) {
+        self.turn(token, readiness);
         self.serve_woken();
         self.deliver_mail();
     }
@@ -217,16 +226,16 @@ impl EventLoop {
                 continue;
             }
             conn.session.drain_mail();
-            self.turn(token, false);
+            self.turn(token, Readiness::Nothing);
         }
     }
 
     /// One turn of one connection.
-    fn turn(&mut self, token: Token, readable: bool) {
+    fn turn(&mut self, token: Token, readiness: Readiness) {
         let Some(conn) = self.conns.get_mut(token.0) else {
             return;
         };
-        match conn.turn(&self.engine, &self.limits, readable) {
+        match conn.turn(&self.engine, &self.limits, readiness) {
             Ok(turn) => {
                 if turn == Turn::Again && !conn.queued {
                     conn.queued = true;
@@ -266,7 +275,7 @@ impl EventLoop {
             return;
         }
         if conn.session.retry_blocked(&self.engine) {
-            self.turn(token, false);
+            self.turn(token, Readiness::Nothing);
         }
     }
 
@@ -293,7 +302,7 @@ impl EventLoop {
             if let Some(conn) = self.conns.get_mut(token.0) {
                 conn.queued = false;
             }
-            self.serve(token, true);
+            self.serve(token, Readiness::Data);
         }
     }
 
@@ -361,7 +370,7 @@ impl EventLoop {
         let waker = Arc::new(WakeNotice { token, queue: self.woken.clone() });
         let mut state = state;
         state.notify = Arc::new(MailNotice { token, id: state.id, queue: self.mail.clone() });
-        entry.insert(Connection::new(stream, Session::new(state, max_bulk_len, waker)));
+        entry.insert(Connection::new(stream, Session::new(state, max_bulk_len, waker).with_prefetch()));
     }
 
     fn close(&mut self, token: Token, reason: Close) {
@@ -405,7 +414,7 @@ impl EventLoop {
             }
             self.accept_failing = failed;
         }
-        self.engine.active_expire_cycle(self.engine.expire_budget());
+        self.engine.cron();
     }
 
     /// Like Redis's `clientsCron`: each tick visits a `1/hz` share of the connection slots

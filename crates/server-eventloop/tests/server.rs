@@ -25,7 +25,7 @@ struct Running {
 impl Running {
     fn start(values: ConfigValues) -> Running {
         let store = store::open_store("mutex", 16).expect("store");
-        let engine = Arc::new(Engine::new(Config::new(ConfigValues { port: 0, ..values }), store));
+        let engine = Engine::new(Config::new(ConfigValues { port: 0, ..values }), store);
         let server = Server::bind(engine.clone()).expect("bind");
         let addr = server.local_addr();
         let handle = server.handle();
@@ -163,10 +163,10 @@ fn bind_stores_the_ephemeral_port_in_the_engine() {
 fn from_listener_serves_an_already_bound_socket() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let addr = listener.local_addr().expect("addr");
-    let engine = Arc::new(Engine::new(
+    let engine = Engine::new(
         Config::new(ConfigValues { port: 0, ..Default::default() }),
         store::open_store("mutex", 16).expect("store"),
-    ));
+    );
     let server = Server::from_listener(engine.clone(), listener).expect("server");
     assert_eq!(server.local_addr(), addr);
     assert_eq!(engine.port.load(Ordering::Relaxed), addr.port());

@@ -117,6 +117,8 @@ impl Server {
 
     /// Serves until [`ServerHandle::shutdown`], then waits (bounded) for client threads.
     pub fn run(self) -> io::Result<()> {
+        let handle = self.handle();
+        self.engine.set_stopper(Some(Box::new(move || handle.shutdown())));
         let mut acceptors = Vec::new();
         for listener in self.listeners {
             let shared = self.shared.clone();
@@ -158,6 +160,7 @@ impl Server {
         for (_, s) in self.shared.conns.lock().drain(..) {
             let _ = s.shutdown(Shutdown::Both);
         }
+        self.engine.set_stopper(None);
         info!(mode = "threaded", "server stopped");
         drop(self.engine);
         Ok(())
@@ -468,7 +471,7 @@ fn cron_loop(shared: Arc<Shared>) {
                 return;
             }
         }
-        engine.active_expire_cycle(engine.expire_budget());
+        engine.cron();
         close_idle_clients(&shared);
     }
 }

@@ -153,6 +153,25 @@ impl BlockedClients {
         }
     }
 
+    /// Wakes the waiter queued right after `client` on `key`: a woken client that could not
+    /// be served (the data was not for it: an XREAD waiting for a later ID, another group)
+    /// passes the wake on, so every waiter that can be served is, as in Redis.
+    pub fn signal_after(&self, db: usize, key: &[u8], client: u64) {
+        if self.is_empty() {
+            return;
+        }
+        let waker = {
+            let r = self.registry.lock();
+            let Some(queue) = r.queues.get(&(db, Bytes::copy_from_slice(key))) else { return };
+            let Some(pos) = queue.iter().position(|&id| id == client) else { return };
+            let Some(&next) = queue.get(pos + 1) else { return };
+            r.waiters.get(&next).map(|w| (next, w.waker.clone()))
+        };
+        if let Some((id, w)) = waker {
+            w.wake(id);
+        }
+    }
+
     /// Wakes the first waiter of every key of `db` (SWAPDB, FLUSHALL...: anything may have changed).
     pub fn signal_db(&self, db: usize) {
         if self.is_empty() {

@@ -158,7 +158,14 @@ pub struct ClientState {
     pub reply_sent: bool,
     /// Keyspace events the running command recorded (`Ctx::notify`), published after it.
     pub events: Vec<crate::notify::KeyEvent>,
+    /// The client replaying an AOF at startup: commands accept what Redis writes to its AOF
+    /// but refuses from clients (Redis's `mustObeyClient`).
+    pub replaying: bool,
+    /// Effects of the commands EXEC has run so far, logged together when it ends.
+    pub exec_effects: Vec<crate::command::Effect>,
     pub info: Arc<ClientInfo>,
+    /// The command and subcommand last published as CLIENT LIST's `cmd=`.
+    shown_command: (&'static str, Option<&'static str>),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -171,6 +178,16 @@ pub enum ReplyMode {
 }
 
 impl ClientState {
+    /// Publishes the command about to run as CLIENT LIST's `cmd=` (`client|list`). Takes
+    /// the details lock only when it differs from the last one, so a pipeline of one
+    /// command takes it once.
+    pub fn show_command(&mut self, name: &'static str, sub: Option<&'static str>) {
+        if self.shown_command != (name, sub) {
+            self.shown_command = (name, sub);
+            self.info.update_details(|d| (d.last_cmd, d.last_sub) = (name, sub));
+        }
+    }
+
     pub fn select(&mut self, db: usize) {
         self.db = db;
         self.info.db.store(db, Ordering::Relaxed);
@@ -255,7 +272,10 @@ impl ClientRegistry {
             notify: std::sync::Arc::new(crate::pubsub::NoNotify),
             reply_sent: false,
             events: Vec::new(),
+            replaying: false,
+            exec_effects: Vec::new(),
             info,
+            shown_command: ("", None),
         })
     }
 

@@ -13,6 +13,7 @@
 
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use parking_lot::RwLock;
 
@@ -86,6 +87,27 @@ pub struct ConfigValues {
     /// Snapshot points as Redis formats them ("3600 1 300 100"); see [`ConfigValues::save_points`].
     pub save: String,
     pub appendonly: bool,
+    /// `always`, `everysec` or `no`: when the AOF is fsynced.
+    pub appendfsync: String,
+    /// Base name of the AOF files (`appendonly.aof` → `appendonly.aof.1.base.rdb`, ...).
+    pub appendfilename: String,
+    /// The AOF directory, inside `dir`.
+    pub appenddirname: String,
+    /// Load an AOF whose last command is cut short (truncating it) instead of refusing.
+    pub aof_load_truncated: bool,
+    /// Write the AOF base file as an RDB (else as commands).
+    pub aof_use_rdb_preamble: bool,
+    /// Rewrite the AOF when it grew this many percent past its size after the last rewrite
+    /// (0 = never automatically) ...
+    pub auto_aof_rewrite_percentage: u64,
+    /// ... and is at least this big.
+    pub auto_aof_rewrite_min_size: u64,
+    /// Compress strings in RDB files with LZF.
+    pub rdbcompression: bool,
+    /// Write (and check) the RDB CRC-64 trailer.
+    pub rdbchecksum: bool,
+    /// Refuse writes while the last background save failed, as Redis does.
+    pub stop_writes_on_bgsave_error: bool,
     pub maxmemory: u64,
     pub maxmemory_policy: String,
     /// `notify-keyspace-events`, in canonical flag order ("" = off).
@@ -133,6 +155,16 @@ impl Default for ConfigValues {
             dbfilename: "dump.rdb".into(),
             save: "3600 1 300 100 60 10000".into(),
             appendonly: false,
+            appendfsync: "everysec".into(),
+            appendfilename: "appendonly.aof".into(),
+            appenddirname: "appendonlydir".into(),
+            aof_load_truncated: true,
+            aof_use_rdb_preamble: true,
+            auto_aof_rewrite_percentage: 100,
+            auto_aof_rewrite_min_size: 64 * 1024 * 1024,
+            rdbcompression: true,
+            rdbchecksum: true,
+            stop_writes_on_bgsave_error: true,
             maxmemory: 0,
             maxmemory_policy: "noeviction".into(),
             notify_keyspace_events: String::new(),
@@ -360,6 +392,22 @@ fn check_dbfilename(value: &str) -> Result<String, String> {
     Ok(value.to_string())
 }
 
+/// `appendfilename` names a file inside the AOF directory, as in Redis.
+fn check_aof_file(value: &str) -> Result<String, String> {
+    if value.contains('/') || value.contains('\\') || value.is_empty() {
+        return Err("appendfilename can't be a path, just a filename".to_string());
+    }
+    Ok(value.to_string())
+}
+
+/// `appenddirname` names a directory inside `dir`, as in Redis.
+fn check_aof_dir(value: &str) -> Result<String, String> {
+    if value.contains('/') || value.contains('\\') || value.is_empty() {
+        return Err("appenddirname can't be a path, just a dirname".to_string());
+    }
+    Ok(value.to_string())
+}
+
 fn any_string(value: &str) -> Result<String, String> {
     Ok(value.to_string())
 }
@@ -522,6 +570,16 @@ pub static PARAMS: &[Param] = &[
     Param::new("dbfilename", Protected, field!(string dbfilename, check_dbfilename)),
     Param::new("save", Runtime, Kind::Multi { set: set_save, get: |c| c.save.clone() }),
     Param::new("appendonly", Runtime, field!(bool appendonly)),
+    Param::new("appendfsync", Runtime, field!(enum appendfsync, &["always", "everysec", "no"])),
+    Param::new("appendfilename", Immutable, field!(string appendfilename, check_aof_file)),
+    Param::new("appenddirname", Immutable, field!(string appenddirname, check_aof_dir)),
+    Param::new("aof-load-truncated", Runtime, field!(bool aof_load_truncated)),
+    Param::new("aof-use-rdb-preamble", Runtime, field!(bool aof_use_rdb_preamble)),
+    Param::new("auto-aof-rewrite-percentage", Runtime, field!(int auto_aof_rewrite_percentage, 0, INT_MAX)),
+    Param::new("auto-aof-rewrite-min-size", Runtime, field!(memory auto_aof_rewrite_min_size, 0, LONG_MAX)),
+    Param::new("rdbcompression", Runtime, field!(bool rdbcompression)),
+    Param::new("rdbchecksum", Immutable, field!(bool rdbchecksum)),
+    Param::new("stop-writes-on-bgsave-error", Runtime, field!(bool stop_writes_on_bgsave_error)),
     Param::new(
         "notify-keyspace-events",
         Runtime,
@@ -686,14 +744,70 @@ impl fmt::Display for ConfigFileError {
 impl std::error::Error for ConfigFileError {}
 
 /// The live configuration.
-#[derive(Default)]
 pub struct Config {
     values: RwLock<ConfigValues>,
+    hot: HotValues,
+}
+
+/// Copies of the values the request path reads for every command or every turn, so that
+/// reading one is a relaxed atomic load rather than a round trip through the `RwLock`.
+/// Every write to the values ([`Config::update`], [`Config::set_from`]) refreshes them
+/// before it releases the lock.
+#[derive(Default)]
+struct HotValues {
+    /// `notify-keyspace-events` is not empty.
+    notifications_on: AtomicBool,
+    client_query_buffer_limit: AtomicU64,
+    /// `client-output-buffer-limit` normal and pubsub: hard, soft, soft seconds.
+    output_limit_normal: [AtomicU64; 3],
+    output_limit_pubsub: [AtomicU64; 3],
+}
+
+impl HotValues {
+    fn refresh(&self, c: &ConfigValues) {
+        self.notifications_on.store(!c.notify_keyspace_events.is_empty(), Ordering::Release);
+        self.client_query_buffer_limit.store(c.client_query_buffer_limit, Ordering::Release);
+        for (slots, limit) in
+            [(&self.output_limit_normal, c.output_limit_normal), (&self.output_limit_pubsub, c.output_limit_pubsub)]
+        {
+            slots[0].store(limit.hard, Ordering::Release);
+            slots[1].store(limit.soft, Ordering::Release);
+            slots[2].store(limit.soft_seconds, Ordering::Release);
+        }
+    }
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config::new(ConfigValues::default())
+    }
 }
 
 impl Config {
     pub fn new(values: ConfigValues) -> Config {
-        Config { values: RwLock::new(values) }
+        let hot = HotValues::default();
+        hot.refresh(&values);
+        Config { values: RwLock::new(values), hot }
+    }
+
+    /// True if `notify-keyspace-events` enables anything (no lock taken).
+    pub fn notifications_on(&self) -> bool {
+        self.hot.notifications_on.load(Ordering::Acquire)
+    }
+
+    /// `client-query-buffer-limit` (no lock taken).
+    pub fn client_query_buffer_limit(&self) -> u64 {
+        self.hot.client_query_buffer_limit.load(Ordering::Acquire)
+    }
+
+    /// `client-output-buffer-limit` of the pubsub class or the normal one (no lock taken).
+    pub fn output_limit(&self, pubsub: bool) -> OutputLimit {
+        let slots = if pubsub { &self.hot.output_limit_pubsub } else { &self.hot.output_limit_normal };
+        OutputLimit {
+            hard: slots[0].load(Ordering::Acquire),
+            soft: slots[1].load(Ordering::Acquire),
+            soft_seconds: slots[2].load(Ordering::Acquire),
+        }
     }
 
     /// A copy of every value.
@@ -708,7 +822,10 @@ impl Config {
 
     /// Changes values.
     pub fn update<R>(&self, f: impl FnOnce(&mut ConfigValues) -> R) -> R {
-        f(&mut self.values.write())
+        let mut values = self.values.write();
+        let r = f(&mut values);
+        self.hot.refresh(&values);
+        r
     }
 
     /// CONFIG GET of one pattern: see [`Config::get_matching_any`].
@@ -800,6 +917,7 @@ impl Config {
             param.apply(&mut next, &args).map_err(|why| set_failed(key, &why))?;
         }
         *values = next;
+        self.hot.refresh(&values);
         Ok(())
     }
 }

@@ -87,15 +87,23 @@ pub struct Engine {
     pub port: AtomicU16,
     /// Set by SHUTDOWN or a signal: servers stop accepting and exit their loops.
     pub shutdown: AtomicBool,
+    /// RDB and AOF state (see `crate::persist`).
+    pub persist: crate::persist::Persistence,
     /// Where the active expire cycle resumes: (database * slots + slot).
     expire_cursor: AtomicUsize,
+    /// This engine's own `Arc`, for background jobs (BGSAVE) started from a command.
+    me: std::sync::Weak<Engine>,
+    /// How the running server is told to stop (set by the server when it starts).
+    stopper: parking_lot::Mutex<Option<Box<dyn Fn() + Send + Sync>>>,
 }
 
 impl Engine {
-    pub fn new(config: Config, store: Box<dyn Store>) -> Engine {
+    pub fn new(config: Config, store: Box<dyn Store>) -> std::sync::Arc<Engine> {
         let run_id = (0..40).map(|_| format!("{:x}", rand::random::<u8>() & 0xf)).collect();
         let port = config.read(|c| c.port);
-        Engine {
+        std::sync::Arc::new_cyclic(|me| Engine {
+            me: me.clone(),
+            stopper: parking_lot::Mutex::new(None),
             store,
             config,
             clients: ClientRegistry::default(),
@@ -108,8 +116,73 @@ impl Engine {
             run_id,
             port: AtomicU16::new(port),
             shutdown: AtomicBool::new(false),
+            persist: Default::default(),
             expire_cursor: AtomicUsize::new(0),
+        })
+    }
+
+    /// Called by a server when it starts: how SHUTDOWN stops it (`None` when it stopped,
+    /// which also breaks the cycle engine → stopper → server handle → engine).
+    pub fn set_stopper(&self, stop: Option<Box<dyn Fn() + Send + Sync>>) {
+        *self.stopper.lock() = stop;
+    }
+
+    /// Everything a shutdown does before the servers stop, as Redis's `prepareForShutdown`:
+    /// waits for write commands in flight and refuses new ones, flushes and fsyncs the AOF,
+    /// writes the final RDB when save points are configured (or SAVE was given, and not
+    /// NOSAVE), then tells the server to stop. On failure (without FORCE) nothing stops.
+    pub fn prepare_shutdown(&self, opts: crate::persist::ShutdownOptions) -> Result<(), String> {
+        // The store's snapshot first (a save or rewrite in flight finishes: a thread cannot be
+        // killed like Redis's child), then the write gate: in that order, a rewrite waiting
+        // for the gate while holding the snapshot cannot deadlock with us.
+        while !self.persist.claim_snapshot() {
+            std::thread::sleep(Duration::from_millis(5));
         }
+        let result = self.shutdown_with_snapshot(opts);
+        self.persist.release_snapshot();
+        result
+    }
+
+    fn shutdown_with_snapshot(&self, opts: crate::persist::ShutdownOptions) -> Result<(), String> {
+        let _writers = self.persist.exclusive();
+        if self.shutdown.load(Ordering::SeqCst) {
+            return Ok(());
+        }
+        tracing::info!("User requested shutdown...");
+        if let Err(e) = self.persist.aof_flush_for_shutdown() {
+            tracing::warn!("Error flushing the AOF on shutdown: {e}");
+            if !opts.force {
+                return Err(e);
+            }
+        }
+        let points = self.config.read(|c| !c.save_points().is_empty());
+        if opts.save || (points && !opts.nosave) {
+            tracing::info!("Saving the final RDB snapshot before exiting.");
+            if let Err(e) = crate::persist::rdb_file::save_claimed(self) {
+                if !opts.force {
+                    tracing::warn!("Error trying to save the DB, can't exit.");
+                    return Err(e);
+                }
+            }
+        }
+        self.shutdown.store(true, Ordering::SeqCst);
+        if let Some(stop) = self.stopper.lock().as_ref() {
+            stop();
+        }
+        Ok(())
+    }
+
+    /// The periodic background work both servers run `hz` times a second: active expiry,
+    /// save points, AOF housekeeping.
+    pub fn cron(&self) {
+        self.active_expire_cycle(self.expire_budget());
+        crate::persist::rdb_file::cron(self);
+        self.persist.aof_cron(self);
+    }
+
+    /// The `Arc` this engine lives in.
+    pub fn arc(&self) -> std::sync::Arc<Engine> {
+        self.me.upgrade().expect("an engine lives in the Arc Engine::new made")
     }
 
     pub fn store(&self) -> &dyn Store {
@@ -118,7 +191,7 @@ impl Engine {
 
     /// True if `notify-keyspace-events` enables anything (commands skip recording otherwise).
     pub fn notifications_on(&self) -> bool {
-        self.config.read(|c| !c.notify_keyspace_events.is_empty())
+        self.config.notifications_on()
     }
 
     /// Publishes recorded keyspace events the way Redis's `notifyKeyspaceEvent` does:
@@ -162,12 +235,12 @@ impl Engine {
         self.publish_key_events(&mut events);
     }
 
-    /// Publishes `expired` for the keys lazy expiry deleted since the last call; the
-    /// dispatcher calls it after every command, so what the store holds stays short.
-    pub fn publish_lazily_expired(&self) {
+    /// The keys lazy expiry deleted since the last call; the dispatcher takes them after
+    /// every write command (and publishes and logs them), so what the store holds stays short.
+    pub fn take_lazily_expired(&self) -> Vec<(usize, Bytes)> {
         let mut keys = Vec::new();
         self.store.take_lazily_expired(&mut keys);
-        self.expired_keys(&keys);
+        keys
     }
 
     /// Removes what engine-wide registries hold for a closing client.
@@ -202,7 +275,17 @@ impl Engine {
             let (db, slot) = (cursor / slots, cursor % slots);
             loop {
                 expired.clear();
-                let sampled = store.expire_sample(db, slot, EXPIRE_SAMPLE, now_ms(), &mut expired);
+                let sampled = {
+                    // A deletion is a write: it takes its place in the AOF like one.
+                    let _gate = self.persist.write_gate();
+                    let sampled = store.expire_sample(db, slot, EXPIRE_SAMPLE, now_ms(), &mut expired);
+                    if !expired.is_empty() && self.persist.propagating() {
+                        for key in &expired {
+                            self.persist.propagate_command(vec![crate::command::Effect::del(db, key.clone())]);
+                        }
+                    }
+                    sampled
+                };
                 deleted += expired.len();
                 if !expired.is_empty() && self.notifications_on() {
                     let keys: Vec<(usize, Bytes)> = expired.iter().map(|k| (db, k.clone())).collect();

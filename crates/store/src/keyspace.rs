@@ -107,11 +107,31 @@ pub trait Store: Send + Sync + 'static {
     /// Total keys expired (lazily or actively) since start, for INFO `expired_keys`.
     fn expired_count(&self) -> u64;
 
+    /// Begins a point-in-time snapshot of every database for a background save: what it
+    /// yields is the keyspace as it was at the instant this returns, however clients write
+    /// meanwhile. Writers are never stopped for long (each store says how it manages).
+    /// At most one snapshot exists at a time.
+    fn snapshot(&self) -> Box<dyn Snapshot + Send + '_>;
+
     /// Moves the keys deleted by lazy expiry (on access, inside views) since the last call
     /// to `out`, so the engine can publish their `expired` events and touch watchers.
     fn take_lazily_expired(&self, out: &mut Vec<(usize, Bytes)>) {
         let _ = out;
     }
+}
+
+/// A point-in-time copy of the keyspace being written out (see [`Store::snapshot`]).
+pub trait Snapshot {
+    /// Keys, and keys with an expiry, per database when the snapshot began.
+    fn sizes(&self) -> &[(u64, u64)];
+
+    /// Calls `visit` for every key of `db` as it was when the snapshot began, expired keys
+    /// included. Each database is visited at most once; stops at `visit`'s first error.
+    fn visit_db(
+        &mut self,
+        db: usize,
+        visit: &mut dyn FnMut(&Bytes, &Entry) -> std::io::Result<()>,
+    ) -> std::io::Result<()>;
 }
 
 /// Keys lazily expired inside views, waiting for the engine to collect them. Bounded in

@@ -18,6 +18,7 @@ pub mod glob;
 pub mod keyspace;
 pub mod notify;
 pub mod num;
+pub mod persist;
 pub mod pubsub;
 pub mod session;
 pub mod store;

@@ -33,6 +33,8 @@ pub const REPLY_PAUSE_BOUND: usize = 64 * 1024 * 1024;
 /// Reply buffer capacity kept after it drains; a bigger one is freed so one large reply
 /// does not pin its memory for the life of the connection.
 pub const REPLY_BUFFER_KEEP: usize = 64 * 1024;
+/// Most pipelined requests whose keys are prefetched together (see `Session::prefetch_keys`).
+pub const PREFETCH_BATCH: usize = 32;
 /// Query buffer capacity kept once it is empty, for the same reason.
 pub const QUERY_BUFFER_KEEP: usize = 64 * 1024;
 
@@ -101,6 +103,9 @@ pub struct Session {
     waker: Arc<dyn BlockWaker>,
     /// (qbuf, unsent) as last published to CLIENT LIST.
     published: (usize, usize),
+    /// Whether a batch of pipelined requests prefetches its keys first (see
+    /// [`Session::prefetch_keys`]).
+    prefetch: bool,
 }
 
 impl Session {
@@ -116,7 +121,17 @@ impl Session {
             blocked: None,
             waker,
             published: (0, 0),
+            prefetch: false,
         }
+    }
+
+    /// Has each batch of pipelined requests prefetch the keys it names before it runs. For
+    /// a server that runs every client on one thread, where a batch waits for memory one
+    /// key at a time; with a thread per client the batch's extra read view over many shards
+    /// costs more in lock contention than the prefetch saves.
+    pub fn with_prefetch(mut self) -> Session {
+        self.prefetch = true;
+        self
     }
 
     /// How many bytes the next read should ask for: [`READ_CHUNK`], or up to
@@ -165,7 +180,7 @@ impl Session {
     /// Unsent reply bytes past which requests wait: [`REPLY_PAUSE_BOUND`], or the hard
     /// output limit when that is larger.
     pub fn pause_at(engine: &Engine) -> usize {
-        let hard = engine.config.read(|c| c.output_limit_normal.hard);
+        let hard = engine.config.output_limit(false).hard;
         REPLY_PAUSE_BOUND.max(usize::try_from(hard).unwrap_or(usize::MAX))
     }
 
@@ -174,6 +189,13 @@ impl Session {
     /// ([`Flow::Paused`]), a command blocks ([`Flow::Blocked`]), or the client is to be
     /// closed ([`Flow::Close`]).
     pub fn execute_requests(&mut self, engine: &Engine, pause_at: usize) -> Flow {
+        let flow = self.execute_parsed(engine, pause_at);
+        // The effects of what ran reach the AOF before any reply to it leaves.
+        engine.persist.before_reply(&engine.config);
+        flow
+    }
+
+    fn execute_parsed(&mut self, engine: &Engine, pause_at: usize) -> Flow {
         if self.client.info.killed() {
             return Flow::Close(CloseReason::Killed);
         }
@@ -183,6 +205,7 @@ impl Session {
         if self.blocked.is_some() {
             return Flow::Blocked;
         }
+        self.prefetch_keys(engine);
         loop {
             if let Some(reason) = self.closing() {
                 return Flow::Close(reason);
@@ -224,7 +247,7 @@ impl Session {
                 }
             }
         }
-        let limit = engine.config.read(|c| c.client_query_buffer_limit);
+        let limit = engine.config.client_query_buffer_limit();
         if self.query.len() as u64 > limit {
             Stats::add(&engine.stats.client_query_buffer_limit_disconnections, 1);
             return Flow::Close(CloseReason::QueryBufferLimit(self.query.len()));
@@ -233,6 +256,31 @@ impl Session {
             self.query = BytesMut::new();
         }
         Flow::Continue
+    }
+
+    /// Before a batch of pipelined requests runs: one read view over the keys they name
+    /// (first keys only, at most [`PREFETCH_BATCH`]), which the store uses to start loading
+    /// them all at once (see `MutexView::prefetch`), so each command then finds its key in
+    /// cache instead of waiting for memory in turn. A hint only: what it guesses wrong (a
+    /// SELECT in the batch, a key at another position) costs a little time, nothing else.
+    fn prefetch_keys(&self, engine: &Engine) {
+        if !self.prefetch {
+            return;
+        }
+        let db = self.client.db;
+        let mut keys: [(usize, &[u8]); PREFETCH_BATCH] = [(db, &[]); PREFETCH_BATCH];
+        let mut n = 0;
+        self.parser.peek_requests(&self.query, PREFETCH_BATCH, |name, first| {
+            // A key just named is in cache already (a pipeline on one list, hash, set...).
+            let repeated = n > 0 && keys[n - 1].1 == first;
+            if !first.is_empty() && !repeated && crate::command::lookup(name).is_some_and(|spec| spec.first_key == 1) {
+                keys[n].1 = first;
+                n += 1;
+            }
+        });
+        if n > 1 {
+            engine.store().view(crate::keyspace::Scope::Keys { keys: &keys[..n], write: false }, &mut |_| {});
+        }
     }
 
     /// Moves Pub/Sub messages waiting in the client's mailbox to the reply buffer (servers
@@ -267,8 +315,7 @@ impl Session {
         }
         // A subscribed client is held to the pubsub class, like Redis.
         let subscribed = self.client.subs.total() > 0;
-        let OutputLimit { hard, soft, soft_seconds } =
-            engine.config.read(|c| if subscribed { c.output_limit_pubsub } else { c.output_limit_normal });
+        let OutputLimit { hard, soft, soft_seconds } = engine.config.output_limit(subscribed);
         let over = if hard > 0 && unsent > hard {
             true
         } else if soft > 0 && unsent > soft {
@@ -343,8 +390,13 @@ impl Session {
             return true;
         }
         let reply = engine.execute(&mut self.client, req.argv.clone());
+        engine.persist.before_reply(&engine.config);
         if self.client.block.take().is_some() {
-            // Someone else got there first: keep waiting, in the same place.
+            // Nothing for this client (someone else got there first, or the data is not what
+            // it waits for): keep waiting, in the same place, and let the next one look.
+            for k in &req.keys {
+                engine.blocked.signal_after(req.db, k, id);
+            }
             self.blocked = Some(req);
             return false;
         }

@@ -1,10 +1,11 @@
 //! Values stored under keys, and [`Entry`]: a value with its expiry and access time.
 
+use std::cell::Cell;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use bytes::Bytes;
 
-use crate::types::{hash::Hash, list::List, set::Set, zset::ZSet};
+use crate::types::{hash::Hash, list::List, set::Set, stream::Stream, zset::ZSet};
 
 /// A string value. Redis stores strings that look like integers as integers to save
 /// memory and make INCR cheap; Tandem does the same (`OBJECT ENCODING` says `int`).
@@ -29,10 +30,14 @@ impl RString {
         RString::Raw(owned(data))
     }
 
-    /// The value's bytes (formats an integer).
+    /// The value's bytes (formats an integer). A short string is copied rather than shared:
+    /// sharing a `Bytes` made from a `Vec` allocates a reference count the first time and
+    /// touches it every time, which costs more than copying a few bytes the reply copies
+    /// again anyway (and keeps the stored string unshared, so APPEND can grow it in place).
     pub fn to_bytes(&self) -> Bytes {
         match self {
             RString::Int(n) => Bytes::copy_from_slice(itoa::Buffer::new().format(*n).as_bytes()),
+            RString::Raw(b) if b.len() <= COPY_MAX => Bytes::copy_from_slice(b),
             RString::Raw(b) => b.clone(),
         }
     }
@@ -67,6 +72,9 @@ impl RString {
     }
 }
 
+/// Strings up to this long are copied, not shared, when read (see [`RString::to_bytes`]).
+const COPY_MAX: usize = 128;
+
 /// `data` in an allocation of its own (see [`RString::from_bytes`]).
 pub fn owned(data: Bytes) -> Bytes {
     Bytes::copy_from_slice(&data)
@@ -85,6 +93,7 @@ pub enum Value {
     Hash(Box<Hash>),
     Set(Box<Set>),
     ZSet(Box<ZSet>),
+    Stream(Box<Stream>),
 }
 
 impl Value {
@@ -96,6 +105,7 @@ impl Value {
             Value::Hash(_) => "hash",
             Value::Set(_) => "set",
             Value::ZSet(_) => "zset",
+            Value::Stream(_) => "stream",
         }
     }
 
@@ -107,12 +117,32 @@ impl Value {
             Value::Hash(h) => h.encoding(),
             Value::Set(s) => s.encoding(),
             Value::ZSet(z) => z.encoding(),
+            Value::Stream(s) => s.encoding(),
         }
     }
 
     pub fn string(data: Bytes) -> Value {
         Value::Str(RString::from_bytes(data))
     }
+}
+
+thread_local! {
+    /// The access time of entries made on this thread now (see [`at_view_time`]).
+    static VIEW_TIME: Cell<Option<u32>> = const { Cell::new(None) };
+}
+
+/// Runs `f` with the entries made on this thread stamped with `now` (unix ms) instead of a
+/// fresh reading of the clock. A store runs a command's view with its time, so a command
+/// reads the clock once however many entries it makes (as Redis caches its clock).
+pub fn at_view_time<R>(now: i64, f: impl FnOnce() -> R) -> R {
+    struct Restore(Option<u32>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            VIEW_TIME.with(|t| t.set(self.0));
+        }
+    }
+    let _restore = Restore(VIEW_TIME.with(|t| t.replace(Some((now / 1000) as u32))));
+    f()
 }
 
 /// Sentinel for "no expiry" in [`Entry::expire_at`].
@@ -134,7 +164,8 @@ impl Entry {
     }
 
     pub fn with_expiry(value: Value, expire_at: i64) -> Entry {
-        Entry { value, expire_at, access: AtomicU32::new(crate::clock::lru_clock()) }
+        let now = VIEW_TIME.with(Cell::get).unwrap_or_else(crate::clock::lru_clock);
+        Entry { value, expire_at, access: AtomicU32::new(now) }
     }
 
     pub fn has_expiry(&self) -> bool {
@@ -149,6 +180,11 @@ impl Entry {
     /// Records an access now (for OBJECT IDLETIME).
     pub fn touch(&self) {
         self.access.store(crate::clock::lru_clock(), Ordering::Relaxed);
+    }
+
+    /// Records an access at `now` (unix ms; a view's time, which spares reading the clock).
+    pub fn touch_at(&self, now: i64) {
+        self.access.store((now / 1000) as u32, Ordering::Relaxed);
     }
 
     /// Seconds since the last access.

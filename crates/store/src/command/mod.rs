@@ -7,6 +7,7 @@
 
 mod args;
 pub mod table;
+mod tally;
 
 use bytes::Bytes;
 use resp::Frame;
@@ -19,6 +20,7 @@ use crate::commands::transaction;
 use crate::engine::Engine;
 use crate::keyspace::{with_view, KeyView, Scope};
 use crate::watch::{Modifications, Recorder};
+use tally::Tally;
 
 /// What a command returns: its reply, or an error reply (so `?` works on argument parsing).
 pub type CommandResult = Result<Frame, Frame>;
@@ -78,16 +80,34 @@ pub struct Ctx<'a> {
     held: Option<&'a mut dyn KeyView>,
     /// What the command's own views changed, while anyone watches or is blocked (see `crate::watch`).
     modified: Modifications,
+    /// What the command logs to the AOF instead of its own arguments (see [`Ctx::propagate`]).
+    effects: Option<Vec<Effect>>,
+    /// Changes the command's views made (see `tally`).
+    dirty: u64,
+}
+
+/// One command as the AOF logs it: the database it runs in and its arguments.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Effect {
+    pub db: usize,
+    pub argv: Vec<Bytes>,
+}
+
+impl Effect {
+    /// `DEL key`, as expiry is logged.
+    pub fn del(db: usize, key: Bytes) -> Effect {
+        Effect { db, argv: vec![Bytes::from_static(b"DEL"), key] }
+    }
 }
 
 impl<'a> Ctx<'a> {
     pub fn new(engine: &'a Engine, client: &'a mut ClientState) -> Ctx<'a> {
-        Ctx { engine, client, held: None, modified: Modifications::default() }
+        Ctx { engine, client, held: None, modified: Modifications::default(), effects: None, dirty: 0 }
     }
 
     /// A context whose views all go through `held` (used while a transaction holds `Scope::All`).
     pub fn within(engine: &'a Engine, client: &'a mut ClientState, held: &'a mut dyn KeyView) -> Ctx<'a> {
-        Ctx { engine, client, held: Some(held), modified: Modifications::default() }
+        Ctx { engine, client, held: Some(held), modified: Modifications::default(), effects: None, dirty: 0 }
     }
 
     /// True while the command runs as part of EXEC (its views reuse the transaction's).
@@ -102,27 +122,41 @@ impl<'a> Ctx<'a> {
 
     /// Runs `f` over `scope` (see [`crate::keyspace::Store::view`]: `f` may run more than once).
     pub fn view<R>(&mut self, scope: Scope<'_>, mut f: impl FnMut(&mut dyn KeyView) -> R) -> R {
-        if let Some(v) = self.held.as_deref_mut() {
-            return f(v);
-        }
         let writes = match scope {
             Scope::Keys { write, .. } | Scope::Db { write, .. } => write,
             Scope::All => true,
         };
+        if let Some(v) = self.held.as_deref_mut() {
+            let mut tally = Tally::new(v);
+            let reply = f(&mut tally);
+            self.dirty += tally.changes;
+            return reply;
+        }
+        if !writes {
+            return with_view(self.engine.store(), scope, f);
+        }
         let (engine, modified) = (self.engine, &mut self.modified);
-        with_view(engine.store(), scope, |kv| {
+        let mut changes = 0;
+        let reply = with_view(engine.store(), scope, |kv| {
+            // Only the last run counts: reset what an abandoned run recorded.
+            let mut tally = Tally::new(kv);
             // Decided inside the view: WATCH registers under `Scope::All`, so it is wholly
             // before this view (and seen here) or wholly after it.
-            if !writes || (engine.watches.is_empty() && engine.blocked.is_empty()) {
-                return f(kv);
-            }
-            let mut recorder = Recorder::new(kv, &engine.watches);
-            let reply = f(&mut recorder);
-            let mut changed = recorder.take();
-            engine.watches.mark(&mut changed);
-            modified.merge(changed);
+            let reply = if engine.watches.is_empty() && engine.blocked.is_empty() {
+                f(&mut tally)
+            } else {
+                let mut recorder = Recorder::new(&mut tally, &engine.watches);
+                let reply = f(&mut recorder);
+                let mut changed = recorder.take();
+                engine.watches.mark(&mut changed);
+                modified.merge(changed);
+                reply
+            };
+            changes = tally.changes;
             reply
-        })
+        });
+        self.dirty += changes;
+        reply
     }
 
     /// Reads one key of the selected database.
@@ -183,6 +217,32 @@ impl<'a> Ctx<'a> {
             let key = Bytes::copy_from_slice(key);
             self.client.events.push(crate::notify::KeyEvent { class, event, db, key });
         }
+    }
+
+    /// Logs `argv` (run in the selected database) to the AOF in place of the command's own
+    /// arguments. By default a write command that changed something is logged as it was
+    /// called; a command whose arguments would not replay to the same data — a relative
+    /// time (EXPIRE → PEXPIREAT), a random pick (SPOP → SREM), a float (INCRBYFLOAT → SET) —
+    /// says what it did instead. Call it once per command to log, in order, after the view.
+    pub fn propagate(&mut self, argv: Vec<Bytes>) {
+        let db = self.db();
+        self.propagate_in(db, argv);
+    }
+
+    /// [`Ctx::propagate`] for a command that runs in another database.
+    pub fn propagate_in(&mut self, db: usize, argv: Vec<Bytes>) {
+        self.effects.get_or_insert_with(Vec::new).push(Effect { db, argv });
+    }
+
+    /// Logs nothing for this call, although its view may have written (a no-op the
+    /// command can recognise, such as SET ... NX on an existing key).
+    pub fn propagate_nothing(&mut self) {
+        self.effects.get_or_insert_with(Vec::new);
+    }
+
+    /// What [`Ctx::propagate`] recorded: `None` if the command logs its own arguments.
+    pub fn effects(&self) -> Option<&[Effect]> {
+        self.effects.as_deref()
     }
 
     /// The whole selected database.
@@ -257,10 +317,7 @@ pub fn dispatch(engine: &Engine, client: &mut ClientState, argv: Vec<Bytes>) -> 
         }
         Ok(cmd) if transaction::queues(client, &cmd) => return transaction::queue(engine, client, cmd, argv),
         Ok(cmd) => {
-            client.info.update_details(|d| {
-                d.last_cmd = cmd.container.name;
-                d.last_sub = (cmd.skip == 2).then_some(cmd.spec.name);
-            });
+            client.show_command(cmd.container.name, (cmd.skip == 2).then_some(cmd.spec.name));
             let (reply, mut modified) = call(engine, client, None, cmd, argv);
             let succeeded = !reply.is_error();
             engine.watches.settle(&mut modified, succeeded);
@@ -273,8 +330,16 @@ pub fn dispatch(engine: &Engine, client: &mut ClientState, argv: Vec<Bytes>) -> 
     transaction::refused(engine, client, &argv, refused)
 }
 
+/// True for commands that may change the keyspace: they hold the persistence write gate
+/// and their effects are logged. EXEC writes through the commands it runs.
+fn may_write(cmd: &Resolved) -> bool {
+    cmd.spec.flags & flags::WRITE != 0 || cmd.spec.name == "exec"
+}
+
 /// Runs a resolved command — through `held` inside EXEC, through its own views otherwise —
-/// and returns its reply and what its own views changed.
+/// and returns its reply and what its own views changed. Logs its effects (see
+/// `crate::persist`): a command inside EXEC adds them to the client's transaction, which
+/// EXEC logs wrapped in MULTI/EXEC.
 pub(crate) fn call(
     engine: &Engine,
     client: &mut ClientState,
@@ -283,6 +348,17 @@ pub(crate) fn call(
     argv: Vec<Bytes>,
 ) -> (Frame, Modifications) {
     engine.stats.command_called();
+    let in_exec = held.is_some();
+    let writes = may_write(&cmd);
+    let _gate = (writes && !in_exec).then(|| engine.persist.write_gate());
+    if _gate.is_some() && engine.shutdown.load(std::sync::atomic::Ordering::SeqCst) {
+        // The final save is done: a write now would be acknowledged and lost.
+        return (Frame::error("ERR Server is shutting down"), Modifications::default());
+    }
+    if let Some(refusal) = (writes && !in_exec).then(|| engine.persist.refuse_writes(&engine.config)).flatten() {
+        return (Frame::error(refusal), Modifications::default());
+    }
+    let db = client.db;
     let mut args = Args::new(argv, cmd.skip);
     let mut ctx = match held {
         Some(view) => Ctx::within(engine, client, view),
@@ -292,13 +368,38 @@ pub(crate) fn call(
         Ok(f) | Err(f) => f,
     };
     let modified = std::mem::take(&mut ctx.modified);
-    // Keys the command's lookups expired come first, as Redis notifies them on lookup.
-    engine.publish_lazily_expired();
+    let (dirty, effects) = (ctx.dirty, ctx.effects.take());
+    let argv = args.into_argv();
+    // Keys the command's lookups expired come first, as Redis notifies (and logs) them on
+    // lookup. Only writers collect them: reads never delete, and a reader collecting a
+    // writer's keys would log their DEL outside the writer's place in the log.
+    let expired = if writes { engine.take_lazily_expired() } else { Vec::new() };
+    engine.expired_keys(&expired);
     if !client.events.is_empty() {
         engine.publish_key_events(&mut client.events);
     }
+    if writes && engine.persist.propagating() {
+        let mut log: Vec<Effect> = expired.iter().map(|(db, key)| Effect::del(*db, key.clone())).collect();
+        // A failed command changed nothing (data commands fail before they write), though
+        // the tally may have seen it take a key for writing (LPUSH on a string).
+        if dirty > 0 && !reply.is_error() {
+            match effects {
+                Some(effects) => log.extend(effects),
+                None => log.push(Effect { db, argv: argv.clone() }),
+            }
+        }
+        if in_exec {
+            client.exec_effects.extend(log);
+        } else {
+            log.append(&mut client.exec_effects);
+            engine.persist.propagate_command(log);
+        }
+    }
+    if !reply.is_error() {
+        engine.persist.add_dirty(dirty);
+    }
     if let Some(req) = client.block.as_mut() {
-        req.argv = args.into_argv();
+        req.argv = argv;
     }
     (reply, modified)
 }

@@ -18,6 +18,7 @@ pub enum Group {
     Set,
     SortedSet,
     Hash,
+    Stream,
     Pubsub,
     Transactions,
     Connection,
@@ -33,6 +34,7 @@ impl Group {
             Group::Set => "set",
             Group::SortedSet => "sorted-set",
             Group::Hash => "hash",
+            Group::Stream => "stream",
             Group::Pubsub => "pubsub",
             Group::Transactions => "transactions",
             Group::Connection => "connection",
@@ -49,6 +51,7 @@ impl Group {
             Group::Set => Some("set"),
             Group::SortedSet => Some("sortedset"),
             Group::Hash => Some("hash"),
+            Group::Stream => Some("stream"),
             Group::Pubsub => Some("pubsub"),
             Group::Transactions => Some("transaction"),
             Group::Connection => Some("connection"),
@@ -179,9 +182,11 @@ pub static COMMANDS: &[&[CommandSpec]] = &[
     commands::hash::COMMANDS,
     commands::set::COMMANDS,
     commands::zset::COMMANDS,
+    commands::stream::COMMANDS,
     commands::pubsub::COMMANDS,
     commands::sort::COMMANDS,
     commands::transaction::COMMANDS,
+    commands::persistence::COMMANDS,
 ];
 
 /// Iterates every top-level command.
@@ -189,18 +194,51 @@ pub fn all() -> impl Iterator<Item = &'static CommandSpec> {
     COMMANDS.iter().flat_map(|g| g.iter())
 }
 
-/// Finds a top-level command by name (ASCII case-insensitive).
+/// Finds a top-level command by name (ASCII case-insensitive). Runs for every request, so
+/// the index hashes with ahash rather than the (DoS-resistant, slower) default SipHash: its
+/// keys are the fixed command names, not client data.
 pub fn lookup(name: &[u8]) -> Option<&'static CommandSpec> {
-    static INDEX: OnceLock<HashMap<&'static [u8], &'static CommandSpec>> = OnceLock::new();
+    static INDEX: OnceLock<HashMap<&'static [u8], &'static CommandSpec, ahash::RandomState>> = OnceLock::new();
     let index = INDEX.get_or_init(|| all().map(|c| (c.name.as_bytes(), c)).collect());
     if name.len() > 32 {
         return None;
+    }
+    // A pipeline sends one command over and over, spelled the same way each time.
+    if let Some(spec) = LAST_FOUND.with(|last| last.get().filter(|l| l.matches(name)).map(|l| l.spec)) {
+        return Some(spec);
     }
     let mut buf = [0u8; 32];
     let lower = &mut buf[..name.len()];
     lower.copy_from_slice(name);
     lower.make_ascii_lowercase();
-    index.get(&lower[..]).copied()
+    let spec = index.get(&lower[..]).copied()?;
+    if name.len() <= LAST_FOUND_LEN {
+        let mut spelled = [0; LAST_FOUND_LEN];
+        spelled[..name.len()].copy_from_slice(name);
+        LAST_FOUND.with(|last| last.set(Some(Found { spelled, len: name.len() as u8, spec })));
+    }
+    Some(spec)
+}
+
+/// Longest name [`lookup`] remembers.
+const LAST_FOUND_LEN: usize = 16;
+
+/// The last name [`lookup`] found on a thread, as the client spelled it.
+#[derive(Clone, Copy)]
+struct Found {
+    spelled: [u8; LAST_FOUND_LEN],
+    len: u8,
+    spec: &'static CommandSpec,
+}
+
+impl Found {
+    fn matches(&self, name: &[u8]) -> bool {
+        self.spelled.get(..usize::from(self.len)) == Some(name)
+    }
+}
+
+thread_local! {
+    static LAST_FOUND: std::cell::Cell<Option<Found>> = const { std::cell::Cell::new(None) };
 }
 
 #[cfg(test)]

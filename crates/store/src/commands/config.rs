@@ -41,6 +41,20 @@ fn config_set(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
     let pairs: Vec<(&str, &str)> = pairs.map(|p| (p[0].as_str(), p[1].as_str())).collect();
     let local = ctx.client.info.addr.ip().is_loopback();
     ctx.engine.config.set_from(&pairs, local).map_err(Frame::error)?;
+    // Parameters whose change starts or stops something, as Redis's apply functions do.
+    let appendonly = ctx.engine.config.read(|c| c.appendonly);
+    if appendonly != ctx.engine.persist.aof_on() && !ctx.engine.persist.aof_rewrite_running() {
+        if appendonly {
+            if let Err(e) = crate::persist::aof_file::turn_on(ctx.engine) {
+                ctx.engine.config.set_from(&[("appendonly", "no")], true).map_err(Frame::error)?;
+                return Err(Frame::error(format!(
+                    "ERR CONFIG SET failed (possibly related to argument 'appendonly') - {e}"
+                )));
+            }
+        } else {
+            crate::persist::aof_file::turn_off(ctx.engine);
+        }
+    }
     Ok(Frame::ok())
 }
 

@@ -382,7 +382,9 @@ pub fn doc(full_name: &str) -> Option<&'static CommandDoc> {
 
 /// Every documented command and subcommand.
 pub fn all() -> impl Iterator<Item = &'static CommandDoc> {
-    [STRING, GENERIC, CONNECTION, SERVER, LIST, SET, SORTED_SET, HASH, PUBSUB, TRANSACTIONS].into_iter().flatten()
+    [STRING, GENERIC, CONNECTION, SERVER, LIST, SET, SORTED_SET, HASH, STREAM, PUBSUB, TRANSACTIONS]
+        .into_iter()
+        .flatten()
 }
 
 #[rustfmt::skip]
@@ -1083,6 +1085,30 @@ static SERVER: &[CommandDoc] = &[
     ]),
     CommandDoc::new("time", "server", "2.6.0", "O(1)", "Return the current server time")
         .tips(&["nondeterministic_output"]),
+    CommandDoc::new("save", "server", "1.0.0", "O(N) where N is the total number of keys in all databases", "Synchronously save the dataset to disk"),
+    CommandDoc::new("bgsave", "server", "1.0.0", "O(1)", "Asynchronously save the dataset to disk")
+        .history(&[("3.2.2", "Added the `SCHEDULE` option.")])
+        .args(&[pure_token("schedule", "SCHEDULE").since("3.2.2").optional()]),
+    CommandDoc::new("lastsave", "server", "1.0.0", "O(1)", "Get the UNIX time stamp of the last successful save to disk")
+        .tips(&["nondeterministic_output"]),
+    CommandDoc::new("bgrewriteaof", "server", "1.0.0", "O(1)", "Asynchronously rewrite the append-only file"),
+    CommandDoc::new(
+        "shutdown",
+        "server",
+        "1.0.0",
+        "O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)",
+        "Synchronously save the dataset to disk and then shut down the server",
+    )
+    .history(&[("7.0.0", "Added the `NOW`, `FORCE` and `ABORT` modifiers.")])
+    .args(&[
+        oneof("nosave-save", &[
+            pure_token("nosave", "NOSAVE"),
+            pure_token("save", "SAVE"),
+        ]).optional(),
+        pure_token("now", "NOW").since("7.0.0").optional(),
+        pure_token("force", "FORCE").since("7.0.0").optional(),
+        pure_token("abort", "ABORT").since("7.0.0").optional(),
+    ]),
 ];
 
 #[rustfmt::skip]
@@ -2172,6 +2198,263 @@ static TRANSACTIONS: &[CommandDoc] = &[
     )
     .keys(&[KeySpec::index(1, RO).range(-1, 1, 0)])
     .args(&[key("key", 0).multiple()]),
+];
+
+#[rustfmt::skip]
+static STREAM: &[CommandDoc] = &[
+    CommandDoc::new(
+        "xack",
+        "stream",
+        "5.0.0",
+        "O(1) for each message ID processed.",
+        "Marks a pending message as correctly processed, effectively removing it from the pending entries list of the consumer group. Return value of the command is the number of messages successfully acknowledged, that is, the IDs we were actually able to resolve in the PEL.",
+    )
+    .keys(&[KeySpec::index(1, RW | UPDATE).range(0, 1, 0)])
+    .args(&[key("key", 0), string("group"), string("id").multiple()]),
+    CommandDoc::new(
+        "xadd",
+        "stream",
+        "5.0.0",
+        "O(1) when adding a new entry, O(N) when trimming where N being the number of entries evicted.",
+        "Appends a new entry to a stream",
+    )
+    .history(&[
+        ("6.2.0", "Added the `NOMKSTREAM` option, `MINID` trimming strategy and the `LIMIT` option."),
+        ("7.0.0", "Added support for the `<ms>-*` explicit ID form."),
+    ])
+    .tips(&["nondeterministic_output"])
+    .keys(&[
+        KeySpec::index(1, RW | UPDATE).range(0, 1, 0).notes("UPDATE instead of INSERT because of the optional trimming feature"),
+    ])
+    .args(&[
+        key("key", 0),
+        pure_token("nomkstream", "NOMKSTREAM").since("6.2.0").optional(),
+        block("trim", &[
+            oneof("strategy", &[pure_token("maxlen", "MAXLEN"), pure_token("minid", "MINID").since("6.2.0")]),
+            oneof("operator", &[pure_token("equal", "="), pure_token("approximately", "~")]).optional(),
+            string("threshold"),
+            integer("count").token("LIMIT").since("6.2.0").optional(),
+        ]).optional(),
+        oneof("id_or_auto", &[pure_token("auto_id", "*"), string("id")]),
+        block("field_value", &[string("field"), string("value")]).multiple(),
+    ]),
+    CommandDoc::new(
+        "xautoclaim",
+        "stream",
+        "6.2.0",
+        "O(1) if COUNT is small.",
+        "Changes (or acquires) ownership of messages in a consumer group, as if the messages were delivered to the specified consumer.",
+    )
+    .history(&[
+        ("7.0.0", "Added an element to the reply array, containing deleted entries the command cleared from the PEL"),
+    ])
+    .tips(&["nondeterministic_output"])
+    .keys(&[KeySpec::index(1, RW | DELETE).range(0, 1, 0)])
+    .args(&[
+        key("key", 0),
+        string("group"),
+        string("consumer"),
+        string("min-idle-time"),
+        string("start"),
+        integer("count").token("COUNT").optional(),
+        pure_token("justid", "JUSTID").optional(),
+    ]),
+    CommandDoc::new(
+        "xclaim",
+        "stream",
+        "5.0.0",
+        "O(log N) with N being the number of messages in the PEL of the consumer group.",
+        "Changes (or acquires) ownership of a message in a consumer group, as if the message was delivered to the specified consumer.",
+    )
+    .tips(&["nondeterministic_output"])
+    .keys(&[KeySpec::index(1, RW | UPDATE).range(0, 1, 0)])
+    .args(&[
+        key("key", 0),
+        string("group"),
+        string("consumer"),
+        string("min-idle-time"),
+        string("id").multiple(),
+        integer("ms").token("IDLE").optional(),
+        unix_time("unix-time-milliseconds").token("TIME").optional(),
+        integer("count").token("RETRYCOUNT").optional(),
+        pure_token("force", "FORCE").optional(),
+        pure_token("justid", "JUSTID").optional(),
+        string("id").token("LASTID").optional(),
+    ]),
+    CommandDoc::new(
+        "xdel",
+        "stream",
+        "5.0.0",
+        "O(1) for each single item to delete in the stream, regardless of the stream size.",
+        "Removes the specified entries from the stream. Returns the number of items actually deleted, that may be different from the number of IDs passed in case certain IDs do not exist.",
+    )
+    .keys(&[KeySpec::index(1, RW | DELETE).range(0, 1, 0)])
+    .args(&[key("key", 0), string("id").multiple()]),
+    CommandDoc::new("xgroup", "stream", "5.0.0", "Depends on subcommand.", "A container for consumer groups commands"),
+    CommandDoc::new("xgroup|create", "stream", "5.0.0", "O(1)", "Create a consumer group.")
+        .history(&[("7.0.0", "Added the `entries_read` named argument.")])
+        .keys(&[KeySpec::index(2, RW | INSERT).range(0, 1, 0)])
+        .args(&[
+            key("key", 0),
+            string("groupname"),
+            oneof("id", &[string("id"), pure_token("new_id", "$")]),
+            pure_token("mkstream", "MKSTREAM").optional(),
+            integer("entries_read").token("ENTRIESREAD").optional(),
+        ]),
+    CommandDoc::new("xgroup|createconsumer", "stream", "6.2.0", "O(1)", "Create a consumer in a consumer group.")
+        .keys(&[KeySpec::index(2, RW | INSERT).range(0, 1, 0)])
+        .args(&[key("key", 0), string("groupname"), string("consumername")]),
+    CommandDoc::new("xgroup|delconsumer", "stream", "5.0.0", "O(1)", "Delete a consumer from a consumer group.")
+        .keys(&[KeySpec::index(2, RW | DELETE).range(0, 1, 0)])
+        .args(&[key("key", 0), string("groupname"), string("consumername")]),
+    CommandDoc::new(
+        "xgroup|destroy",
+        "stream",
+        "5.0.0",
+        "O(N) where N is the number of entries in the group's pending entries list (PEL).",
+        "Destroy a consumer group.",
+    )
+    .keys(&[KeySpec::index(2, RW | DELETE).range(0, 1, 0)])
+    .args(&[key("key", 0), string("groupname")]),
+    CommandDoc::new("xgroup|help", "stream", "5.0.0", "O(1)", "Show helpful text about the different subcommands"),
+    CommandDoc::new(
+        "xgroup|setid",
+        "stream",
+        "5.0.0",
+        "O(1)",
+        "Set a consumer group to an arbitrary last delivered ID value.",
+    )
+    .history(&[("7.0.0", "Added the optional `entries_read` argument.")])
+    .keys(&[KeySpec::index(2, RW | UPDATE).range(0, 1, 0)])
+    .args(&[
+        key("key", 0),
+        string("groupname"),
+        oneof("id", &[string("id"), pure_token("new_id", "$")]),
+        integer("entries_read").token("ENTRIESREAD").optional(),
+    ]),
+    CommandDoc::new(
+        "xinfo",
+        "stream",
+        "5.0.0",
+        "Depends on subcommand.",
+        "A container for stream introspection commands",
+    ),
+    CommandDoc::new("xinfo|consumers", "stream", "5.0.0", "O(1)", "List the consumers in a consumer group")
+        .tips(&["nondeterministic_output"])
+        .keys(&[KeySpec::index(2, RO | ACCESS).range(0, 1, 0)])
+        .args(&[key("key", 0), string("groupname")]),
+    CommandDoc::new("xinfo|groups", "stream", "5.0.0", "O(1)", "List the consumer groups of a stream")
+        .history(&[("7.0.0", "Added the `entries-read` and `lag` fields")])
+        .keys(&[KeySpec::index(2, RO | ACCESS).range(0, 1, 0)])
+        .args(&[key("key", 0)]),
+    CommandDoc::new("xinfo|help", "stream", "5.0.0", "O(1)", "Show helpful text about the different subcommands"),
+    CommandDoc::new("xinfo|stream", "stream", "5.0.0", "O(1)", "Get information about a stream")
+        .history(&[
+            ("6.0.0", "Added the `FULL` modifier."),
+            ("7.0.0", "Added the `max-deleted-entry-id`, `entries-added`, `recorded-first-entry-id`, `entries-read` and `lag` fields"),
+        ])
+        .keys(&[KeySpec::index(2, RO | ACCESS).range(0, 1, 0)])
+        .args(&[key("key", 0), block("full", &[integer("count").token("COUNT").optional()]).token("FULL").optional()]),
+    CommandDoc::new("xlen", "stream", "5.0.0", "O(1)", "Return the number of entries in a stream")
+        .keys(&[KeySpec::index(1, RO).range(0, 1, 0)])
+        .args(&[key("key", 0)]),
+    CommandDoc::new(
+        "xpending",
+        "stream",
+        "5.0.0",
+        "O(N) with N being the number of elements returned, so asking for a small fixed number of entries per call is O(1). O(M), where M is the total number of entries scanned when used with the IDLE filter. When the command returns just the summary and the list of consumers is small, it runs in O(1) time; otherwise, an additional O(N) time for iterating every consumer.",
+        "Return information and entries from a stream consumer group pending entries list, that are messages fetched but never acknowledged.",
+    )
+    .history(&[("6.2.0", "Added the `IDLE` option and exclusive range intervals.")])
+    .tips(&["nondeterministic_output"])
+    .keys(&[KeySpec::index(1, RO | ACCESS).range(0, 1, 0)])
+    .args(&[
+        key("key", 0),
+        string("group"),
+        block("filters", &[
+            integer("min-idle-time").token("IDLE").since("6.2.0").optional(),
+            string("start"),
+            string("end"),
+            integer("count"),
+            string("consumer").optional(),
+        ]).optional(),
+    ]),
+    CommandDoc::new(
+        "xrange",
+        "stream",
+        "5.0.0",
+        "O(N) with N being the number of elements being returned. If N is constant (e.g. always asking for the first 10 elements with COUNT), you can consider it O(1).",
+        "Return a range of elements in a stream, with IDs matching the specified IDs interval",
+    )
+    .history(&[("6.2.0", "Added exclusive ranges.")])
+    .keys(&[KeySpec::index(1, RO | ACCESS).range(0, 1, 0)])
+    .args(&[key("key", 0), string("start"), string("end"), integer("count").token("COUNT").optional()]),
+    CommandDoc::new(
+        "xread",
+        "stream",
+        "5.0.0",
+        "For each stream mentioned: O(N) with N being the number of elements being returned, it means that XREAD-ing with a fixed COUNT is O(1). Note that when the BLOCK option is used, XADD will pay O(M) time in order to serve the M clients blocked on the stream getting new data.",
+        "Return never seen elements in multiple streams, with IDs greater than the ones reported by the caller for each stream. Can block.",
+    )
+    .keys(&[KeySpec::keyword("STREAMS", 1, RO | ACCESS).range(-1, 1, 2)])
+    .args(&[
+        integer("count").token("COUNT").optional(),
+        integer("milliseconds").token("BLOCK").optional(),
+        block("streams", &[key("key", 0).multiple(), string("id").multiple()]).token("STREAMS"),
+    ]),
+    CommandDoc::new(
+        "xreadgroup",
+        "stream",
+        "5.0.0",
+        "For each stream mentioned: O(M) with M being the number of elements returned. If M is constant (e.g. always asking for the first 10 elements with COUNT), you can consider it O(1). On the other side when XREADGROUP blocks, XADD will pay the O(N) time in order to serve the N clients blocked on the stream getting new data.",
+        "Return new entries from a stream using a consumer group, or access the history of the pending entries for a given consumer. Can block.",
+    )
+    .keys(&[KeySpec::keyword("STREAMS", 4, RO | ACCESS).range(-1, 1, 2)])
+    .args(&[
+        block("group_consumer", &[string("group"), string("consumer")]).token("GROUP"),
+        integer("count").token("COUNT").optional(),
+        integer("milliseconds").token("BLOCK").optional(),
+        pure_token("noack", "NOACK").optional(),
+        block("streams", &[key("key", 0).multiple(), string("id").multiple()]).token("STREAMS"),
+    ]),
+    CommandDoc::new(
+        "xrevrange",
+        "stream",
+        "5.0.0",
+        "O(N) with N being the number of elements returned. If N is constant (e.g. always asking for the first 10 elements with COUNT), you can consider it O(1).",
+        "Return a range of elements in a stream, with IDs matching the specified IDs interval, in reverse order (from greater to smaller IDs) compared to XRANGE",
+    )
+    .history(&[("6.2.0", "Added exclusive ranges.")])
+    .keys(&[KeySpec::index(1, RO | ACCESS).range(0, 1, 0)])
+    .args(&[key("key", 0), string("end"), string("start"), integer("count").token("COUNT").optional()]),
+    CommandDoc::new("xsetid", "stream", "5.0.0", "O(1)", "An internal command for replicating stream values")
+        .history(&[("7.0.0", "Added the `entries_added` and `max_deleted_entry_id` arguments.")])
+        .keys(&[KeySpec::index(1, RW | UPDATE).range(0, 1, 0)])
+        .args(&[
+            key("key", 0),
+            string("last-id"),
+            integer("entries_added").token("ENTRIESADDED").since("7.0.0").optional(),
+            string("max_deleted_entry_id").token("MAXDELETEDID").since("7.0.0").optional(),
+        ]),
+    CommandDoc::new(
+        "xtrim",
+        "stream",
+        "5.0.0",
+        "O(N), with N being the number of evicted entries. Constant times are very small however, since entries are organized in macro nodes containing multiple entries that can be released with a single deallocation.",
+        "Trims the stream to (approximately if '~' is passed) a certain size",
+    )
+    .history(&[("6.2.0", "Added the `MINID` trimming strategy and the `LIMIT` option.")])
+    .tips(&["nondeterministic_output"])
+    .keys(&[KeySpec::index(1, RW | DELETE).range(0, 1, 0)])
+    .args(&[
+        key("key", 0),
+        block("trim", &[
+            oneof("strategy", &[pure_token("maxlen", "MAXLEN"), pure_token("minid", "MINID").since("6.2.0")]),
+            oneof("operator", &[pure_token("equal", "="), pure_token("approximately", "~")]).optional(),
+            string("threshold"),
+            integer("count").token("LIMIT").since("6.2.0").optional(),
+        ]),
+    ]),
 ];
 
 #[cfg(test)]

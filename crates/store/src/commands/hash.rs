@@ -7,7 +7,9 @@
 //! no empty hash is ever stored. A changed hash keeps its key's expiry.
 //!
 //! HINCRBYFLOAT computes in 80-bit extended precision like INCRBYFLOAT
-//! (`commands::string::long_double`), because Redis does.
+//! (`commands::string::long_double`), because Redis does, and is logged to the AOF as the
+//! value it produced (`HSET key field value`), as Redis 7.0 propagates it, so a replay cannot
+//! differ in float precision or formatting. HSETNX and HDEL that change nothing log nothing.
 
 use bytes::Bytes;
 use resp::{Frame, Protocol};
@@ -111,6 +113,8 @@ fn hsetnx(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
     let set = set.unwrap_or(false);
     if set {
         ctx.notify(class::HASH, "hset", &key);
+    } else {
+        ctx.propagate_nothing();
     }
     Ok(Frame::Integer(set as i64))
 }
@@ -127,6 +131,8 @@ fn hdel(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
         if emptied {
             ctx.notify(class::GENERIC, "del", &key);
         }
+    } else {
+        ctx.propagate_nothing();
     }
     Ok(Frame::Integer(deleted as i64))
 }
@@ -238,8 +244,10 @@ fn hincrbyfloat(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
             Ok(text)
         })
     })?;
+    let text = text.unwrap_or_default();
     ctx.notify(class::HASH, "hincrbyfloat", &key);
-    Ok(Frame::Bulk(text.unwrap_or_default()))
+    ctx.propagate(vec![Bytes::from_static(b"HSET"), key, field, text.clone()]);
+    Ok(Frame::Bulk(text))
 }
 
 // ---- Random fields and scanning ----------------------------------------------------------
@@ -804,6 +812,29 @@ mod tests {
             ] {
                 assert_eq!(c.run(words), err(&format!("ERR wrong number of arguments for '{cmd}' command")));
             }
+        });
+    }
+
+    // ---- What the AOF logs ----
+
+    #[test]
+    fn hincrbyfloat_is_logged_as_hset_of_its_result() {
+        each_store(|c| {
+            assert_eq!(c.logged(&["HINCRBYFLOAT", "h", "f", "0.1"]), ["HSET h f 0.1"]);
+            assert_eq!(c.logged(&["HINCRBYFLOAT", "h", "f", "0.2"]), ["HSET h f 0.3"]);
+            assert_eq!(c.logged(&["HINCRBYFLOAT", "h", "f", "1e3"]), ["HSET h f 1000.29999999999999999"]);
+        });
+    }
+
+    #[test]
+    fn hash_writes_that_change_nothing_log_nothing() {
+        each_store(|c| {
+            c.run(&["HSET", "h", "f", "1"]);
+            assert!(c.logged(&["HSETNX", "h", "f", "2"]).is_empty());
+            assert!(c.logged(&["HDEL", "h", "nope"]).is_empty());
+            assert!(c.logged(&["HDEL", "missing", "f"]).is_empty());
+            assert_eq!(c.logged(&["HSETNX", "h", "g", "2"]), ["HSETNX h g 2"]);
+            assert_eq!(c.logged(&["HDEL", "h", "f", "nope"]), ["HDEL h f nope"]);
         });
     }
 }

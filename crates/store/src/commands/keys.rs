@@ -10,6 +10,10 @@
 //! Expired keys are invisible everywhere. Views that may write delete them on sight like
 //! Redis's lazy expiry; whole-database reads (KEYS, SCAN) run under read locks and only
 //! filter them out, leaving the deletion to the next writer or the active expire cycle.
+//!
+//! The EXPIRE family logs the absolute time it set (`PEXPIREAT key ms [NX|XX|GT|LT]`, as
+//! Redis 7.0 rewrites it), or `DEL key` when that time was already past, so a replay at any
+//! later time gives the key the same expiry.
 
 use bytes::Bytes;
 use resp::Frame;
@@ -21,7 +25,7 @@ use crate::error;
 use crate::glob::glob_match;
 use crate::keyspace::Scope;
 use crate::notify::class;
-use crate::num::parse_i64;
+use crate::num::{i64_bytes, parse_i64};
 use crate::value::{Entry, NO_EXPIRY};
 
 pub static COMMANDS: &[CommandSpec] = &[
@@ -437,13 +441,14 @@ fn pexpireat(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
 fn expire_generic(ctx: &mut Ctx<'_>, args: &mut Args, name: &str, kind: ExpireTime) -> CommandResult {
     let key = args.bytes()?;
     let param = args.bytes()?;
-    let cond = ExpireCondition::parse(args.rest())?;
+    let options = args.rest().to_vec();
+    let cond = ExpireCondition::parse(&options)?;
     let mut when = parse_i64(&param).ok_or_else(error::not_integer)?;
     if matches!(kind, ExpireTime::RelativeSeconds | ExpireTime::UnixSeconds) {
         when = when.checked_mul(1000).ok_or_else(|| error::invalid_expire(name))?;
     }
     let relative = matches!(kind, ExpireTime::RelativeSeconds | ExpireTime::RelativeMillis);
-    let event = ctx.write_key(&key, |kv, db| {
+    let done = ctx.write_key(&key, |kv, db| {
         let now = kv.now();
         let when = if relative { when.checked_add(now).ok_or_else(|| error::invalid_expire(name))? } else { when };
         let Some(current) = kv.get(db, &key).map(|e| e.expire_at) else { return Ok(None) };
@@ -452,15 +457,38 @@ fn expire_generic(ctx: &mut Ctx<'_>, args: &mut Args, name: &str, kind: ExpireTi
         }
         if when <= now {
             kv.remove(db, &key);
-            Ok(Some("del"))
+            Ok(Some(ExpireDone::Deleted))
         } else {
             kv.set_expiry(db, &key, when);
-            Ok(Some("expire"))
+            Ok(Some(ExpireDone::Expires(when)))
         }
     })?;
-    let Some(event) = event else { return Ok(Frame::Integer(0)) };
-    ctx.notify(class::GENERIC, event, &key);
+    match done {
+        None => return Ok(Frame::Integer(0)),
+        Some(ExpireDone::Deleted) => {
+            ctx.notify(class::GENERIC, "del", &key);
+            ctx.propagate(vec![Bytes::from_static(b"DEL"), key]);
+        }
+        Some(ExpireDone::Expires(when)) => {
+            ctx.notify(class::GENERIC, "expire", &key);
+            // PEXPIREAT already names the absolute time: it logs itself, as called.
+            if kind != ExpireTime::UnixMillis {
+                let mut argv = vec![Bytes::from_static(b"PEXPIREAT"), key, i64_bytes(when)];
+                argv.extend(options);
+                ctx.propagate(argv);
+            }
+        }
+    }
     Ok(Frame::Integer(1))
+}
+
+/// What an EXPIRE-family command did to an existing key.
+#[derive(Clone, Copy)]
+enum ExpireDone {
+    /// The time was already past: the key is gone.
+    Deleted,
+    /// The key now expires at this unix-ms time.
+    Expires(i64),
 }
 
 /// What the TTL family reports.
@@ -1425,6 +1453,62 @@ mod tests {
                 (&["PERSIST", "a", "b"], "persist"),
             ] {
                 assert_eq!(c.run(words), err(&format!("ERR wrong number of arguments for '{name}' command")));
+            }
+        });
+    }
+
+    // ---- What the AOF logs ----
+
+    /// The absolute expiry of `key` in database 0.
+    fn expiry(c: &mut TestClient, key: &str) -> i64 {
+        let Frame::Integer(at) = c.run(&["PEXPIRETIME", key]) else { panic!("PEXPIRETIME is not an integer") };
+        at
+    }
+
+    #[test]
+    fn the_expire_family_is_logged_as_pexpireat_of_the_time_it_set() {
+        each_store(|c| {
+            c.run(&["SET", "k", "v"]);
+            for words in [&["EXPIRE", "k", "100"][..], &["PEXPIRE", "k", "200000"], &["EXPIREAT", "k", "4102444800"]] {
+                let log = c.logged(words);
+                assert_eq!(log, [format!("PEXPIREAT k {}", expiry(c, "k"))], "{words:?}");
+            }
+            assert_eq!(expiry(c, "k"), 4_102_444_800_000);
+            // PEXPIREAT names the absolute time already: logged as called.
+            assert_eq!(c.logged(&["pexpireat", "k", "4102444800001"]), ["pexpireat k 4102444800001"]);
+        });
+    }
+
+    #[test]
+    fn an_expire_condition_is_logged_with_it() {
+        each_store(|c| {
+            c.run(&["SET", "k", "v"]);
+            let log = c.logged(&["EXPIRE", "k", "100", "nx"]);
+            assert_eq!(log, [format!("PEXPIREAT k {} nx", expiry(c, "k"))]);
+            let log = c.logged(&["EXPIRE", "k", "200", "GT"]);
+            assert_eq!(log, [format!("PEXPIREAT k {} GT", expiry(c, "k"))]);
+        });
+    }
+
+    #[test]
+    fn an_expire_its_condition_refuses_logs_nothing() {
+        each_store(|c| {
+            c.run(&["SET", "k", "v", "EX", "100"]);
+            assert!(c.logged(&["EXPIRE", "k", "10", "NX"]).is_empty());
+            assert!(c.logged(&["EXPIRE", "k", "10", "GT"]).is_empty());
+            assert!(c.logged(&["EXPIRE", "missing", "10"]).is_empty());
+        });
+    }
+
+    #[test]
+    fn an_expire_time_already_past_is_logged_as_del() {
+        each_store(|c| {
+            for words in
+                [&["EXPIRE", "k", "-1"][..], &["PEXPIRE", "k", "0"], &["EXPIREAT", "k", "1"], &["PEXPIREAT", "k", "1"]]
+            {
+                c.run(&["SET", "k", "v"]);
+                assert_eq!(c.logged(words), ["DEL k"], "{words:?}");
+                assert_eq!(c.run(&["EXISTS", "k"]), int(0));
             }
         });
     }

@@ -10,6 +10,13 @@
 //! [`KeyView`] and build no reply, so the blocking forms (BLPOP, BRPOP, BLMOVE, BRPOPLPUSH,
 //! BLMPOP) serve a woken client with exactly the code the plain forms run.
 //!
+//! **What the AOF logs.** A pop from one of several keys is logged as the pop it turned out
+//! to be, as Redis 7.0 propagates it: LMPOP and BLMPOP as `LPOP|RPOP key n` (n: what was
+//! taken), BLPOP/BRPOP as `LPOP|RPOP key`, BLMOVE as LMOVE and BRPOPLPUSH as RPOPLPUSH. A
+//! woken blocked client re-runs its command, so it logs the same way. Writes that change
+//! nothing (a pop of 0 elements, LREM or LTRIM removing none, LINSERT without its pivot)
+//! log nothing.
+//!
 //! Arguments are checked in the order Redis checks them, which decides which error a request
 //! with several faults gets: LRANGE, LTRIM and LREM parse their integers before looking at
 //! the key, LINDEX and LSET look at the key first. Read lookups (LLEN LRANGE LINDEX LPOS)
@@ -264,12 +271,24 @@ pub(crate) fn mpop(
     Ok(None)
 }
 
+/// The pop a multi-key or blocking pop is logged as: `LPOP|RPOP key [count]`.
+fn pop_effect(key: &Bytes, end: End, count: Option<usize>) -> Vec<Bytes> {
+    let name: &'static [u8] = match end {
+        End::Left => b"LPOP",
+        End::Right => b"RPOP",
+    };
+    let mut argv = vec![Bytes::from_static(name), key.clone()];
+    argv.extend(count.map(|n| crate::num::i64_bytes(n as i64)));
+    argv
+}
+
 /// LMPOP's reply (`[key, [elements]]`, or the null array when nothing was popped), once
-/// the pop's events are recorded.
+/// the pop's events are recorded and it is logged as `LPOP|RPOP key n`.
 fn mpop_reply(ctx: &mut Ctx<'_>, popped: Option<(Bytes, Popped)>, end: End) -> Frame {
     match popped {
         Some((key, popped)) => {
             notify_pop(ctx, &key, end, popped.emptied);
+            ctx.propagate(pop_effect(&key, end, Some(popped.items.len())));
             Frame::Array(vec![Frame::Bulk(key), bulk_array(popped.items)])
         }
         None => Frame::NullArray,
@@ -325,8 +344,10 @@ fn pop_generic(ctx: &mut Ctx<'_>, args: &mut Args, end: End, cmd: &str) -> Comma
         None => None,
     };
     let popped = ctx.write_key(&key, |kv, db| pop_from(kv, db, &key, end, count.unwrap_or(1)))?;
-    if let Some(p) = popped.as_ref().filter(|p| !p.items.is_empty()) {
-        notify_pop(ctx, &key, end, p.emptied);
+    match popped.as_ref() {
+        Some(p) if !p.items.is_empty() => notify_pop(ctx, &key, end, p.emptied),
+        // A count of 0 takes nothing, although the view handed the list out.
+        _ => ctx.propagate_nothing(),
     }
     Ok(match (count, popped) {
         (None, Some(mut p)) => p.items.pop().map(Frame::Bulk).unwrap_or(Frame::Null),
@@ -477,6 +498,8 @@ fn linsert(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
     })?;
     if len > 0 {
         ctx.notify(class::LIST, "linsert", &key);
+    } else {
+        ctx.propagate_nothing();
     }
     Ok(Frame::Integer(len))
 }
@@ -499,6 +522,8 @@ fn lrem(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
         if emptied {
             ctx.notify(class::GENERIC, "del", &key);
         }
+    } else {
+        ctx.propagate_nothing();
     }
     Ok(Frame::Integer(removed as i64))
 }
@@ -507,17 +532,22 @@ fn ltrim(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
     let key = args.bytes()?;
     let start = args.i64()?;
     let stop = args.i64()?;
-    // `None`: no list there; otherwise whether the trim emptied it.
+    // `None`: no list there; otherwise whether the trim removed anything, and emptied it.
     let trimmed = ctx.write_key(&key, |kv, db| {
         let Some(l) = as_list_mut(kv.get_mut(db, &key))? else { return Ok(None) };
-        l.trim(clamp_range(start, stop, l.len()));
-        Ok(Some(delete_if_empty(kv, db, &key)))
+        let before = l.len();
+        l.trim(clamp_range(start, stop, before));
+        let removed = l.len() < before;
+        Ok(Some((removed, delete_if_empty(kv, db, &key))))
     })?;
-    // Redis notifies `ltrim` even when the range keeps every element.
-    if let Some(emptied) = trimmed {
+    // Redis notifies `ltrim` even when the range keeps every element, but logs only a change.
+    if let Some((removed, emptied)) = trimmed {
         ctx.notify(class::LIST, "ltrim", &key);
         if emptied {
             ctx.notify(class::GENERIC, "del", &key);
+        }
+        if !removed {
+            ctx.propagate_nothing();
         }
     }
     Ok(Frame::ok())
@@ -605,35 +635,48 @@ fn bpop(ctx: &mut Ctx<'_>, args: &mut Args, end: End) -> CommandResult {
     match ctx.write_keys(&keys, |kv, db| mpop(kv, db, &keys, end, 1))? {
         Some((key, mut popped)) => {
             notify_pop(ctx, &key, end, popped.emptied);
+            ctx.propagate(pop_effect(&key, end, None));
             Ok(Frame::Array(vec![Frame::Bulk(key), Frame::Bulk(popped.items.remove(0))]))
         }
         None => Ok(ctx.block(keys, timeout, Frame::NullArray)),
     }
 }
 
-/// BLMOVE `source destination LEFT|RIGHT LEFT|RIGHT timeout`.
+/// BLMOVE `source destination LEFT|RIGHT LEFT|RIGHT timeout`, logged as LMOVE.
 fn blmove(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
     let src = args.bytes()?;
     let dst = args.bytes()?;
-    let from = end_arg(&args.bytes()?)?;
-    let to = end_arg(&args.bytes()?)?;
+    let (from_word, to_word) = (args.bytes()?, args.bytes()?);
+    let (from, to) = (end_arg(&from_word)?, end_arg(&to_word)?);
     let timeout = parse_timeout(&args.bytes()?)?;
-    bmove(ctx, src, dst, from, to, timeout)
+    let logged_as = vec![Bytes::from_static(b"LMOVE"), src.clone(), dst.clone(), from_word, to_word];
+    bmove(ctx, src, dst, from, to, timeout, logged_as)
 }
 
-/// BRPOPLPUSH `source destination timeout`: BLMOVE RIGHT LEFT.
+/// BRPOPLPUSH `source destination timeout`: BLMOVE RIGHT LEFT, logged as RPOPLPUSH.
 fn brpoplpush(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
     let src = args.bytes()?;
     let dst = args.bytes()?;
     let timeout = parse_timeout(&args.bytes()?)?;
-    bmove(ctx, src, dst, End::Right, End::Left, timeout)
+    let logged_as = vec![Bytes::from_static(b"RPOPLPUSH"), src.clone(), dst.clone()];
+    bmove(ctx, src, dst, End::Right, End::Left, timeout, logged_as)
 }
 
-fn bmove(ctx: &mut Ctx<'_>, src: Bytes, dst: Bytes, from: End, to: End, timeout: std::time::Duration) -> CommandResult {
+/// The blocking move; `logged_as` is the non-blocking command it is logged as once it moves.
+fn bmove(
+    ctx: &mut Ctx<'_>,
+    src: Bytes,
+    dst: Bytes,
+    from: End,
+    to: End,
+    timeout: std::time::Duration,
+    logged_as: Vec<Bytes>,
+) -> CommandResult {
     let keys = [src.clone(), dst.clone()];
     match ctx.write_keys(&keys, |kv, db| lmove(kv, db, &src, &dst, from, to))? {
         Some((value, emptied)) => {
             notify_move(ctx, &src, &dst, from, to, emptied);
+            ctx.propagate(logged_as);
             Ok(Frame::Bulk(value))
         }
         None => Ok(ctx.block(vec![src], timeout, Frame::Null)),
@@ -650,8 +693,47 @@ fn blmpop(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
     }
 }
 
+/// Test support for the blocking pops of lists and sorted sets: blocks a new client of
+/// `c`'s engine on `blocking`, runs `push` from `c`, serves the blocked client the way a
+/// server does after a wake-up ([`crate::session::Session::retry_blocked`]), and returns
+/// what serving it logged, in [`crate::testing::TestClient::logged`]'s form.
+#[cfg(test)]
+pub(crate) fn logged_when_served_later(
+    c: &mut crate::testing::TestClient,
+    blocking: &[&str],
+    push: &[&str],
+) -> Vec<String> {
+    use crate::blocking::BlockWaker;
+    use crate::session::{Flow, Session};
+
+    struct Unwoken;
+    impl BlockWaker for Unwoken {
+        fn wake(&self, _: u64) {}
+    }
+    let waiter = crate::testing::TestClient::on(c.engine.clone());
+    let mut session = Session::new(waiter.client, usize::MAX, std::sync::Arc::new(Unwoken));
+    session.query.extend_from_slice(format!("*{}\r\n", blocking.len()).as_bytes());
+    for word in blocking {
+        session.query.extend_from_slice(format!("${}\r\n{word}\r\n", word.len()).as_bytes());
+    }
+    assert_eq!(session.execute_requests(&c.engine, usize::MAX), Flow::Blocked, "{blocking:?} did not block");
+    c.run(push);
+    c.engine.persist.capture();
+    assert!(session.retry_blocked(&c.engine), "{blocking:?} was not served by {push:?}");
+    let words = |argv: &[Bytes]| argv.iter().map(|a| String::from_utf8_lossy(a).into_owned()).collect::<Vec<_>>();
+    let effects = c.engine.persist.take_captured();
+    effects
+        .iter()
+        .map(|e| match e.db {
+            0 => words(&e.argv).join(" "),
+            db => format!("@{db} {}", words(&e.argv).join(" ")),
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
+    use super::logged_when_served_later;
     use crate::testing::bulks;
     use crate::testing::{each_store, WRONGTYPE};
     use std::sync::atomic::Ordering;
@@ -1315,6 +1397,70 @@ mod tests {
             ] {
                 assert_eq!(c.run(words), err(&format!("ERR wrong number of arguments for '{cmd}' command")));
             }
+        });
+    }
+
+    // ---- What the AOF logs ----
+
+    #[test]
+    fn lmpop_is_logged_as_a_pop_of_what_it_took() {
+        each_store(|c| {
+            c.run(&["RPUSH", "l", "a", "b", "c"]);
+            assert_eq!(c.logged(&["LMPOP", "2", "missing", "l", "LEFT"]), ["LPOP l 1"]);
+            assert_eq!(c.logged(&["LMPOP", "1", "l", "RIGHT", "COUNT", "10"]), ["RPOP l 2"]);
+            assert!(c.logged(&["LMPOP", "1", "l", "RIGHT"]).is_empty());
+        });
+    }
+
+    #[test]
+    fn blocking_pops_served_at_once_are_logged_as_their_plain_forms() {
+        each_store(|c| {
+            c.run(&["RPUSH", "l", "a", "b", "c", "d", "e"]);
+            assert_eq!(c.logged(&["BLPOP", "missing", "l", "0"]), ["LPOP l"]);
+            assert_eq!(c.logged(&["BRPOP", "l", "0"]), ["RPOP l"]);
+            assert_eq!(c.logged(&["BLMPOP", "0", "1", "l", "LEFT", "COUNT", "2"]), ["LPOP l 2"]);
+            c.run(&["RPUSH", "l", "x", "y"]);
+            assert_eq!(c.logged(&["BLMOVE", "l", "m", "left", "RIGHT", "0"]), ["LMOVE l m left RIGHT"]);
+            assert_eq!(c.logged(&["BRPOPLPUSH", "l", "m", "0"]), ["RPOPLPUSH l m"]);
+        });
+    }
+
+    #[test]
+    fn blocking_pops_served_later_are_logged_as_their_plain_forms() {
+        each_store(|c| {
+            let cases: [(&[&str], &str); 5] = [
+                (&["BLPOP", "q", "0"], "LPOP q"),
+                (&["BRPOP", "other", "q", "0"], "RPOP q"),
+                (&["BLMPOP", "0", "1", "q", "RIGHT", "COUNT", "5"], "RPOP q 2"),
+                (&["BLMOVE", "q", "dst", "RIGHT", "LEFT", "0"], "LMOVE q dst RIGHT LEFT"),
+                (&["BRPOPLPUSH", "q", "dst", "0"], "RPOPLPUSH q dst"),
+            ];
+            for (blocking, logged) in cases {
+                c.run(&["DEL", "q"]);
+                assert_eq!(logged_when_served_later(c, blocking, &["RPUSH", "q", "a", "b"]), [logged], "{blocking:?}");
+            }
+        });
+    }
+
+    #[test]
+    fn a_blocking_pop_in_another_database_is_logged_there() {
+        each_store(|c| {
+            c.run(&["SELECT", "3"]);
+            c.run(&["RPUSH", "l", "a"]);
+            assert_eq!(c.logged(&["BLPOP", "l", "0"]), ["@3 LPOP l"]);
+        });
+    }
+
+    #[test]
+    fn list_writes_that_change_nothing_log_nothing() {
+        each_store(|c| {
+            c.run(&["RPUSH", "l", "a", "b"]);
+            assert!(c.logged(&["LPOP", "l", "0"]).is_empty());
+            assert!(c.logged(&["LREM", "l", "0", "nope"]).is_empty());
+            assert!(c.logged(&["LTRIM", "l", "0", "-1"]).is_empty());
+            assert!(c.logged(&["LINSERT", "l", "BEFORE", "nope", "x"]).is_empty());
+            assert!(c.logged(&["LPUSHX", "missing", "x"]).is_empty());
+            assert_eq!(c.logged(&["LTRIM", "l", "0", "0"]), ["LTRIM l 0 0"]);
         });
     }
 }

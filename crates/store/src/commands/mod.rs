@@ -9,11 +9,13 @@ pub mod keys;
 pub mod list;
 #[cfg(test)]
 mod notify_tests;
+pub mod persistence;
 pub mod pubsub;
 pub mod scan;
 pub mod server;
 pub mod set;
 pub mod sort;
+pub mod stream;
 pub mod string;
 pub mod transaction;
 pub(crate) mod typed;

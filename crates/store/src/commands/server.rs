@@ -698,34 +698,52 @@ fn memory_section(ctx: &Ctx<'_>, out: &mut InfoText) {
     out.field("mem_allocator", "libc");
 }
 
-/// Tandem does not persist yet: Redis's values for a server that never saved.
+/// RDB and AOF state, with Redis's field names (fork-related fields report 0: Tandem's
+/// snapshots do not fork).
 fn persistence_section(ctx: &Ctx<'_>, out: &mut InfoText) {
-    let aof = ctx.engine.config.read(|c| c.appendonly);
+    use std::sync::atomic::Ordering::Relaxed;
+    let p = &ctx.engine.persist;
+    let now = crate::clock::now_ms();
+    let secs_since = |ms: i64| (now - ms) / 1000;
     for name in ["loading", "async_loading", "current_cow_peak", "current_cow_size", "current_cow_size_age"] {
         out.field(name, 0);
     }
     out.field("current_fork_perc", "0.00");
-    for name in ["current_save_keys_processed", "current_save_keys_total", "rdb_changes_since_last_save"] {
-        out.field(name, 0);
-    }
-    out.field("rdb_bgsave_in_progress", 0);
-    out.field("rdb_last_save_time", ctx.engine.started_ms / 1000);
-    out.field("rdb_last_bgsave_status", "ok");
-    out.field("rdb_last_bgsave_time_sec", -1);
-    out.field("rdb_current_bgsave_time_sec", -1);
-    out.field("rdb_saves", 0);
+    let saving = p.rdb.in_progress.load(Relaxed);
+    let (processed, total) =
+        if saving { (p.rdb.keys_processed.load(Relaxed), p.rdb.keys_total.load(Relaxed)) } else { (0, 0) };
+    out.field("current_save_keys_processed", processed);
+    out.field("current_save_keys_total", total);
+    out.field("rdb_changes_since_last_save", p.dirty());
+    out.field("rdb_bgsave_in_progress", u8::from(saving));
+    out.field("rdb_last_save_time", p.rdb.last_save_ms.load(Relaxed) / 1000);
+    out.field("rdb_last_bgsave_status", if p.rdb.last_ok.load(Relaxed) { "ok" } else { "err" });
+    out.field("rdb_last_bgsave_time_sec", p.rdb.last_duration_s.load(Relaxed));
+    out.field("rdb_current_bgsave_time_sec", if saving { secs_since(p.rdb.started_ms.load(Relaxed)) } else { -1 });
+    out.field("rdb_saves", p.rdb.saves.load(Relaxed));
     out.field("rdb_last_cow_size", 0);
-    out.field("aof_enabled", u8::from(aof));
-    out.field("aof_rewrite_in_progress", 0);
-    out.field("aof_rewrite_scheduled", 0);
-    out.field("aof_last_rewrite_time_sec", -1);
-    out.field("aof_current_rewrite_time_sec", -1);
-    out.field("aof_last_bgrewrite_status", "ok");
-    out.field("aof_rewrites", 0);
-    out.field("aof_last_write_status", "ok");
+    let rewriting = p.aof_rewrite_running();
+    out.field("aof_enabled", u8::from(p.aof_on()));
+    out.field("aof_rewrite_in_progress", u8::from(rewriting));
+    out.field("aof_rewrite_scheduled", u8::from(p.aof.scheduled.load(Relaxed)));
+    out.field("aof_last_rewrite_time_sec", p.aof.last_duration_s.load(Relaxed));
+    out.field("aof_current_rewrite_time_sec", if rewriting { secs_since(p.aof.started_ms.load(Relaxed)) } else { -1 });
+    out.field("aof_last_bgrewrite_status", if p.aof.last_ok.load(Relaxed) { "ok" } else { "err" });
+    out.field("aof_rewrites", p.aof.rewrites.load(Relaxed));
+    let status = p.aof_status();
+    let write_ok = status.as_ref().is_none_or(|(_, err)| err.is_none());
+    out.field("aof_last_write_status", if write_ok { "ok" } else { "err" });
     out.field("aof_last_cow_size", 0);
     out.field("module_fork_in_progress", 0);
     out.field("module_fork_last_cow_size", 0);
+    if let (Some((current, base)), Some((buffered, _))) = (p.aof_sizes(), status) {
+        out.field("aof_current_size", current);
+        out.field("aof_base_size", base);
+        out.field("aof_pending_rewrite", 0);
+        out.field("aof_buffer_length", buffered);
+        out.field("aof_pending_bio_fsync", 0);
+        out.field("aof_delayed_fsync", 0);
+    }
 }
 
 fn stats_section(ctx: &Ctx<'_>, out: &mut InfoText) {

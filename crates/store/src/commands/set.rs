@@ -15,6 +15,11 @@
 //! SINTER answers in the smallest set's order; the other results are new sets built as Redis
 //! builds them, starting from an empty intset, so a result of integers is an intset (and
 //! SUNION and SDIFF answer it in numeric order), as in Redis.
+//!
+//! SPOP picks at random, so it is logged to the AOF as the members it took, as Redis 7.0
+//! propagates it: `SREM key member` for one, `SREM key m1 m2 ...` in batches of
+//! [`SPOP_PROPAGATE_BATCH`] for a count, or `DEL key` when the count took the whole set.
+//! SADD and SREM that change nothing log nothing.
 
 use bytes::Bytes;
 use resp::Frame;
@@ -107,6 +112,8 @@ fn sadd(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
     let added = added.unwrap_or(0);
     if added > 0 {
         ctx.notify(class::SET, "sadd", &key);
+    } else {
+        ctx.propagate_nothing();
     }
     Ok(Frame::Integer(added as i64))
 }
@@ -120,6 +127,8 @@ fn srem(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
     let (removed, emptied) = removed.unwrap_or_default();
     if removed > 0 {
         notify_removal(ctx, "srem", &key, emptied);
+    } else {
+        ctx.propagate_nothing();
     }
     Ok(Frame::Integer(removed as i64))
 }
@@ -147,6 +156,9 @@ fn scard(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
 /// its survivors rather than pop members one by one (Redis's `SPOP_MOVE_STRATEGY_MUL`).
 const SPOP_MOVE_STRATEGY_MUL: usize = 5;
 
+/// The most members one logged `SREM` of SPOP names (Redis's batch size).
+const SPOP_PROPAGATE_BATCH: usize = 1024;
+
 /// SPOP key [count]
 fn spop(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
     let key = args.bytes()?;
@@ -155,6 +167,7 @@ fn spop(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
             ctx.write_key(&key, |kv, db| update_set(kv, db, &key, false, |s| (s.pop_random(), s.is_empty())))?;
         let Some((Some(member), emptied)) = popped else { return Ok(Frame::Null) };
         notify_removal(ctx, "spop", &key, emptied);
+        ctx.propagate(vec![Bytes::from_static(b"SREM"), key, member.clone()]);
         return Ok(Frame::Bulk(member));
     }
     if args.remaining() > 1 {
@@ -171,10 +184,30 @@ fn spop(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
         })
     })?;
     let (popped, emptied) = popped.unwrap_or_default();
-    if !popped.is_empty() {
+    if popped.is_empty() {
+        // A count of 0 takes nothing, although the view handed the set out.
+        ctx.propagate_nothing();
+    } else {
         notify_removal(ctx, "spop", &key, emptied);
+        log_spop(ctx, &key, &popped, emptied);
     }
     Ok(set_reply(popped))
+}
+
+/// Logs what SPOP with a count took: `DEL key` if it took the whole set (Redis's case of a
+/// count at least the set's size), otherwise `SREM`s of the popped members.
+fn log_spop(ctx: &mut Ctx<'_>, key: &Bytes, popped: &[Bytes], emptied: bool) {
+    if emptied {
+        ctx.propagate(vec![Bytes::from_static(b"DEL"), key.clone()]);
+        return;
+    }
+    for batch in popped.chunks(SPOP_PROPAGATE_BATCH) {
+        let mut argv = Vec::with_capacity(batch.len() + 2);
+        argv.push(Bytes::from_static(b"SREM"));
+        argv.push(key.clone());
+        argv.extend_from_slice(batch);
+        ctx.propagate(argv);
+    }
 }
 
 /// SPOP's removal of `count` random members from `s`.
@@ -1079,6 +1112,84 @@ mod tests {
             ] {
                 assert_eq!(c.run(words), err(&format!("ERR wrong number of arguments for '{cmd}' command")));
             }
+        });
+    }
+
+    // ---- What the AOF logs ----
+
+    /// The words of one logged command.
+    fn words(logged: &str) -> Vec<&str> {
+        logged.split(' ').collect()
+    }
+
+    #[test]
+    fn spop_is_logged_as_srem_of_the_member_it_took() {
+        each_store(|c| {
+            c.run(&["SADD", "s", "a", "b"]);
+            let log = c.logged(&["SPOP", "s"]);
+            let left = sorted(c.run(&["SMEMBERS", "s"]));
+            let taken = if left == ["a"] { "b" } else { "a" };
+            assert_eq!(log, [format!("SREM s {taken}")]);
+            // Even the last member: SREM deletes the emptied set on replay.
+            assert_eq!(c.logged(&["SPOP", "s"]), [format!("SREM s {}", left[0])]);
+        });
+    }
+
+    #[test]
+    fn spop_with_a_count_is_logged_as_srem_of_the_members_it_took() {
+        each_store(|c| {
+            c.run(&["SADD", "s", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10"]);
+            for count in ["2", "7"] {
+                let popped = sorted(c.run(&["SMEMBERS", "s"]));
+                let log = c.logged(&["SPOP", "s", count]);
+                let left = sorted(c.run(&["SMEMBERS", "s"]));
+                assert_eq!(log.len(), 1, "{log:?}");
+                let w = words(&log[0]);
+                assert_eq!(w[..2], ["SREM", "s"]);
+                let mut removed: Vec<String> = w[2..].iter().map(|m| m.to_string()).collect();
+                removed.sort();
+                let expected: Vec<String> = popped.into_iter().filter(|m| !left.contains(m)).collect();
+                assert_eq!(removed, expected);
+            }
+        });
+    }
+
+    #[test]
+    fn spop_of_many_members_is_logged_in_batches_of_1024() {
+        each_store(|c| {
+            let members: Vec<String> = (0..3000).map(|i| format!("m{i}")).collect();
+            let mut cmd = vec!["SADD", "s"];
+            cmd.extend(members.iter().map(String::as_str));
+            c.run(&cmd);
+            let log = c.logged(&["SPOP", "s", "2000"]);
+            let sizes: Vec<usize> = log.iter().map(|l| words(l).len()).collect();
+            assert_eq!(log[0], "MULTI");
+            assert_eq!(sizes[1..3], [1024 + 2, 976 + 2]);
+            assert_eq!(log[3], "EXEC");
+            assert_eq!(c.run(&["SCARD", "s"]), int(1000));
+        });
+    }
+
+    #[test]
+    fn spop_of_the_whole_set_is_logged_as_del() {
+        each_store(|c| {
+            c.run(&["SADD", "s", "a", "b", "c"]);
+            assert_eq!(c.logged(&["SPOP", "s", "3"]), ["DEL s"]);
+            c.run(&["SADD", "s", "a", "b", "c"]);
+            assert_eq!(c.logged(&["SPOP", "s", "10"]), ["DEL s"]);
+        });
+    }
+
+    #[test]
+    fn set_writes_that_change_nothing_log_nothing() {
+        each_store(|c| {
+            c.run(&["SADD", "s", "a"]);
+            assert!(c.logged(&["SADD", "s", "a"]).is_empty());
+            assert!(c.logged(&["SREM", "s", "nope"]).is_empty());
+            assert!(c.logged(&["SPOP", "s", "0"]).is_empty());
+            assert!(c.logged(&["SPOP", "missing"]).is_empty());
+            assert!(c.logged(&["SMOVE", "s", "t", "nope"]).is_empty());
+            assert_eq!(c.logged(&["SMOVE", "s", "t", "a"]), ["SMOVE s t a"]);
         });
     }
 }

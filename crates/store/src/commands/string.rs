@@ -13,6 +13,13 @@
 //! INCRBYFLOAT computes in x87 80-bit extended precision ([`long_double`]), because Redis uses
 //! `long double` on x86-64: its results (`0.1 + 0.2` is `0.3` there) are only byte-identical
 //! when the arithmetic is too.
+//!
+//! **What the AOF logs.** A command whose arguments would not replay to the same data logs
+//! what it did instead, as Redis 7.0 propagates it: an expiry relative to now becomes an
+//! absolute one (SET/SETEX/PSETEX with an expiry → `SET key value PXAT ms`, GETEX →
+//! `PEXPIREAT key ms`, or `DEL key` for a time already past, or `PERSIST key`), a float
+//! result becomes the value it produced (INCRBYFLOAT → `SET key value KEEPTTL`), and GETDEL,
+//! GETSET and SET ... GET log the write without the read (`DEL`, `SET`, SET without GET).
 
 use bytes::{Bytes, BytesMut};
 use resp::Frame;
@@ -23,6 +30,7 @@ use crate::engine::Stats;
 use crate::error;
 use crate::keyspace::KeyView;
 use crate::notify::class;
+use crate::num::i64_bytes;
 use crate::value::{Entry, RString, Value, NO_EXPIRY};
 
 use long_double::LongDouble;
@@ -251,8 +259,14 @@ fn parse_extended(args: &mut Args, of: OptionsOf) -> Result<ExtendedOptions, Fra
 
 /// SET, SETNX, SETEX and PSETEX, as Redis's `setGenericCommand`: `ok` is the reply when the
 /// key is set, `abort` when NX/XX stop it (both replaced by the old value with GET).
+///
+/// Logged as Redis 7.0 propagates it: with an expiry, as `SET key value PXAT <ms>` (the
+/// absolute time it computed; NX/XX/GET are spent); with GET, as the command without its GET
+/// words (`argv` is the request); otherwise as called.
+#[allow(clippy::too_many_arguments)]
 fn set_generic(
     ctx: &mut Ctx<'_>,
+    argv: &[Bytes],
     key: &Bytes,
     value: &Bytes,
     opts: &ExtendedOptions,
@@ -264,7 +278,7 @@ fn set_generic(
         let at = match &opts.expire {
             Some((kind, arg)) => match kind.expire_at(arg, kv.now(), cmd) {
                 Ok(at) => Some(at),
-                Err(e) => return (None, Err(e), false),
+                Err(e) => return (None, Err(e), None),
             },
             None => None,
         };
@@ -277,11 +291,11 @@ fn set_generic(
             looked_up = Some(found);
             match as_string(existing) {
                 Ok(s) => old = Some(bulk_or_null(s)),
-                Err(e) => return (looked_up, Err(e), false),
+                Err(e) => return (looked_up, Err(e), None),
             }
         }
         if (opts.nx && found) || (opts.xx && !found) {
-            return (looked_up, Ok(old.unwrap_or_else(|| abort.clone())), false);
+            return (looked_up, Ok(old.unwrap_or_else(|| abort.clone())), None);
         }
         let expire_at = match at {
             Some(at) => at,
@@ -289,15 +303,26 @@ fn set_generic(
             None => NO_EXPIRY,
         };
         kv.insert(db, key.clone(), Entry::with_expiry(Value::string(value.clone()), expire_at));
-        (looked_up, Ok(old.unwrap_or_else(|| ok.clone())), true)
+        (looked_up, Ok(old.unwrap_or_else(|| ok.clone())), Some(expire_at))
     });
     if let Some(hit) = looked_up {
         ctx.engine.stats.lookup(hit);
     }
-    if set {
+    if let Some(expire_at) = set {
         ctx.notify(class::STRING, "set", key);
         if opts.expire.is_some() {
             ctx.notify(class::GENERIC, "expire", key);
+            ctx.propagate(vec![
+                Bytes::from_static(b"SET"),
+                key.clone(),
+                value.clone(),
+                Bytes::from_static(b"PXAT"),
+                i64_bytes(expire_at),
+            ]);
+        } else if opts.get {
+            // Options follow the key and value, so any later word `GET` is the option.
+            let without_get = argv.iter().enumerate().filter(|(i, w)| *i < 3 || !w.eq_ignore_ascii_case(b"GET"));
+            ctx.propagate(without_get.map(|(_, w)| w.clone()).collect());
         }
     }
     reply
@@ -307,14 +332,14 @@ fn set(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
     let key = args.bytes()?;
     let value = args.bytes()?;
     let opts = parse_extended(args, OptionsOf::Set)?;
-    set_generic(ctx, &key, &value, &opts, "set", Frame::ok(), Frame::Null)
+    set_generic(ctx, args.argv(), &key, &value, &opts, "set", Frame::ok(), Frame::Null)
 }
 
 fn setnx(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
     let key = args.bytes()?;
     let value = args.bytes()?;
     let opts = ExtendedOptions { nx: true, ..Default::default() };
-    set_generic(ctx, &key, &value, &opts, "setnx", Frame::Integer(1), Frame::Integer(0))
+    set_generic(ctx, args.argv(), &key, &value, &opts, "setnx", Frame::Integer(1), Frame::Integer(0))
 }
 
 fn setex(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
@@ -331,7 +356,7 @@ fn set_with_expiry(ctx: &mut Ctx<'_>, args: &mut Args, kind: ExpireKind, cmd: &s
     let time = args.bytes()?;
     let value = args.bytes()?;
     let opts = ExtendedOptions { expire: Some((kind, time)), ..Default::default() };
-    set_generic(ctx, &key, &value, &opts, cmd, Frame::ok(), Frame::Null)
+    set_generic(ctx, args.argv(), &key, &value, &opts, cmd, Frame::ok(), Frame::Null)
 }
 
 fn getset(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
@@ -350,6 +375,7 @@ fn getset(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
     ctx.engine.stats.lookup(hit);
     if reply.is_ok() {
         ctx.notify(class::STRING, "set", &key);
+        ctx.propagate(vec![Bytes::from_static(b"SET"), key, value]);
     }
     reply
 }
@@ -370,6 +396,10 @@ fn getdel(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
     ctx.engine.stats.lookup(hit);
     if matches!(reply, Ok(Frame::Bulk(_))) {
         ctx.notify(class::GENERIC, "del", &key);
+        // Redis deletes (and logs) as UNLINK when user deletions are lazy.
+        let lazy = ctx.engine.config.read(|c| c.lazyfree_lazy_user_del);
+        let del: &'static [u8] = if lazy { b"UNLINK" } else { b"DEL" };
+        ctx.propagate(vec![Bytes::from_static(del), key]);
     }
     reply
 }
@@ -377,7 +407,7 @@ fn getdel(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
 fn getex(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
     let key = args.bytes()?;
     let opts = parse_extended(args, OptionsOf::GetEx)?;
-    let (hit, reply, event) = ctx.write_key(&key, |kv, db| {
+    let (hit, reply, change) = ctx.write_key(&key, |kv, db| {
         let now = kv.now();
         let existing = kv.get(db, &key);
         let hit = existing.is_some();
@@ -388,31 +418,50 @@ fn getex(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
             Err(e) => return (hit, Err(e), None),
         };
         // Redis checks the expiry only once it knows the key holds a string.
-        let event = match &opts.expire {
+        let change = match &opts.expire {
             Some((kind, arg)) => match kind.expire_at(arg, now, "getex") {
                 Ok(at) if !kind.relative() && at <= now => {
                     kv.remove(db, &key);
-                    Some("del")
+                    Some(GetExChange::Deleted)
                 }
                 Ok(at) => {
                     kv.set_expiry(db, &key, at);
-                    Some("expire")
+                    Some(GetExChange::Expires(at))
                 }
                 Err(e) => return (hit, Err(e), None),
             },
             None if opts.persist && had_expiry => {
                 kv.set_expiry(db, &key, NO_EXPIRY);
-                Some("persist")
+                Some(GetExChange::Persisted)
             }
             None => None,
         };
-        (hit, Ok(Frame::Bulk(value)), event)
+        (hit, Ok(Frame::Bulk(value)), change)
     });
     ctx.engine.stats.lookup(hit);
-    if let Some(event) = event {
-        ctx.notify(class::GENERIC, event, &key);
-    }
+    // Logged as what it did to the key, never as GETEX (its time may be relative).
+    let (event, argv) = match change {
+        None => return reply,
+        Some(GetExChange::Deleted) => ("del", vec![Bytes::from_static(b"DEL"), key.clone()]),
+        Some(GetExChange::Expires(at)) => {
+            ("expire", vec![Bytes::from_static(b"PEXPIREAT"), key.clone(), i64_bytes(at)])
+        }
+        Some(GetExChange::Persisted) => ("persist", vec![Bytes::from_static(b"PERSIST"), key.clone()]),
+    };
+    ctx.notify(class::GENERIC, event, &key);
+    ctx.propagate(argv);
     reply
+}
+
+/// What GETEX did to its key besides reading it.
+#[derive(Clone, Copy)]
+enum GetExChange {
+    /// An absolute time already past deleted it.
+    Deleted,
+    /// It now expires at this unix-ms time.
+    Expires(i64),
+    /// PERSIST removed its expiry.
+    Persisted,
 }
 
 // ---- Several keys ------------------------------------------------------------------------
@@ -531,10 +580,13 @@ fn incrbyfloat(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
         let text = Bytes::from(sum.to_human_string());
         // Redis stores the result as a plain string, never int-encoded.
         replace_string(kv, db, &key, RString::Raw(text.clone()));
-        Ok(Frame::Bulk(text))
+        Ok(text)
     })?;
     ctx.notify(class::STRING, "incrbyfloat", &key);
-    Ok(reply)
+    // Logged as the value it produced, so float precision and formatting cannot make a
+    // replay differ; KEEPTTL because the increment kept the key's expiry.
+    ctx.propagate(vec![Bytes::from_static(b"SET"), key, reply.clone(), Bytes::from_static(b"KEEPTTL")]);
+    Ok(Frame::Bulk(reply))
 }
 
 /// A float operand of INCRBYFLOAT: `None` if it is infinite.
@@ -603,7 +655,10 @@ fn setrange(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
             Ok(len)
         }
     })?;
-    if !value.is_empty() {
+    if value.is_empty() {
+        // Setting nothing changed nothing, although the view handed the string out.
+        ctx.propagate_nothing();
+    } else {
         ctx.notify(class::STRING, "setrange", &key);
     }
     Ok(Frame::Integer(len as i64))
@@ -1998,6 +2053,115 @@ mod tests {
             assert_eq!(c.run(&["GETRANGE", "k", "0"]), err("ERR wrong number of arguments for 'getrange' command"));
             assert_eq!(c.run(&["LCS", "a"]), err("ERR wrong number of arguments for 'lcs' command"));
             assert_eq!(c.run(&["MGET"]), err("ERR wrong number of arguments for 'mget' command"));
+        });
+    }
+
+    // ---- What the AOF logs ----
+
+    #[test]
+    fn set_with_an_expiry_is_logged_as_set_pxat_of_the_time_it_set() {
+        each_store(|c| {
+            for words in [
+                &["SET", "k", "v", "EX", "100"][..],
+                &["SET", "k", "v", "PX", "100000"],
+                &["SET", "k", "v", "EXAT", "4102444800"],
+                &["SET", "k", "v", "XX", "GET", "PXAT", "4102444800000"],
+            ] {
+                let log = c.logged(words);
+                let at = expiry(c, "k").expect("expiry");
+                assert_eq!(log, [format!("SET k v PXAT {at}")], "{words:?}");
+            }
+            assert_eq!(expiry(c, "k"), Some(4_102_444_800_000));
+        });
+    }
+
+    #[test]
+    fn setex_and_psetex_are_logged_as_set_pxat() {
+        each_store(|c| {
+            let before = now_ms();
+            let log = c.logged(&["SETEX", "k", "100", "v"]);
+            let at = expiry(c, "k").expect("expiry");
+            assert!((before + 100_000..=now_ms() + 100_000).contains(&at));
+            assert_eq!(log, [format!("SET k v PXAT {at}")]);
+            let log = c.logged(&["PSETEX", "k", "5000", "w"]);
+            assert_eq!(log, [format!("SET k w PXAT {}", expiry(c, "k").expect("expiry"))]);
+        });
+    }
+
+    #[test]
+    fn set_get_is_logged_without_get() {
+        each_store(|c| {
+            assert_eq!(c.logged(&["SET", "k", "v", "GET"]), ["SET k v"]);
+            assert_eq!(c.logged(&["set", "k", "w", "get", "KEEPTTL", "GET"]), ["set k w KEEPTTL"]);
+        });
+    }
+
+    #[test]
+    fn set_that_nx_or_xx_stops_logs_nothing() {
+        each_store(|c| {
+            c.run(&["SET", "k", "v"]);
+            assert!(c.logged(&["SET", "k", "w", "NX"]).is_empty());
+            assert!(c.logged(&["SET", "k", "w", "NX", "GET", "EX", "10"]).is_empty());
+            assert!(c.logged(&["SET", "missing", "w", "XX"]).is_empty());
+            assert!(c.logged(&["SETNX", "k", "w"]).is_empty());
+            assert_eq!(c.logged(&["SETNX", "new", "w"]), ["SETNX new w"]);
+        });
+    }
+
+    #[test]
+    fn getset_is_logged_as_set() {
+        each_store(|c| {
+            assert_eq!(c.logged(&["GETSET", "k", "v"]), ["SET k v"]);
+        });
+    }
+
+    #[test]
+    fn getdel_is_logged_as_del_or_unlink_when_user_deletes_are_lazy() {
+        each_store(|c| {
+            c.run(&["SET", "k", "v"]);
+            assert_eq!(c.logged(&["GETDEL", "k"]), ["DEL k"]);
+            assert!(c.logged(&["GETDEL", "k"]).is_empty());
+            c.run(&["CONFIG", "SET", "lazyfree-lazy-user-del", "yes"]);
+            c.run(&["SET", "k", "v"]);
+            assert_eq!(c.logged(&["GETDEL", "k"]), ["UNLINK k"]);
+        });
+    }
+
+    #[test]
+    fn getex_is_logged_as_what_it_did_to_the_expiry() {
+        each_store(|c| {
+            c.run(&["SET", "k", "v"]);
+            assert!(c.logged(&["GETEX", "k"]).is_empty());
+            assert!(c.logged(&["GETEX", "k", "PERSIST"]).is_empty(), "no expiry to remove");
+            for words in
+                [&["GETEX", "k", "EX", "100"][..], &["GETEX", "k", "PX", "100"], &["GETEX", "k", "EXAT", "4102444800"]]
+            {
+                let log = c.logged(words);
+                assert_eq!(log, [format!("PEXPIREAT k {}", expiry(c, "k").expect("expiry"))], "{words:?}");
+            }
+            assert_eq!(c.logged(&["GETEX", "k", "PXAT", "4102444800001"]), ["PEXPIREAT k 4102444800001"]);
+            assert_eq!(c.logged(&["GETEX", "k", "PERSIST"]), ["PERSIST k"]);
+            assert_eq!(c.logged(&["GETEX", "k", "PXAT", "1"]), ["DEL k"]);
+            assert_eq!(c.run(&["EXISTS", "k"]), int(0));
+        });
+    }
+
+    #[test]
+    fn incrbyfloat_is_logged_as_set_keepttl_of_its_result() {
+        each_store(|c| {
+            assert_eq!(c.logged(&["INCRBYFLOAT", "f", "0.1"]), ["SET f 0.1 KEEPTTL"]);
+            assert_eq!(c.logged(&["INCRBYFLOAT", "f", "0.2"]), ["SET f 0.3 KEEPTTL"]);
+            assert_eq!(c.logged(&["INCRBYFLOAT", "f", "1e3"]), ["SET f 1000.29999999999999999 KEEPTTL"]);
+        });
+    }
+
+    #[test]
+    fn setrange_of_nothing_logs_nothing() {
+        each_store(|c| {
+            c.run(&["SET", "k", "abc"]);
+            assert!(c.logged(&["SETRANGE", "k", "1", ""]).is_empty());
+            assert!(c.logged(&["SETRANGE", "missing", "1", ""]).is_empty());
+            assert_eq!(c.logged(&["SETRANGE", "k", "1", "x"]), ["SETRANGE k 1 x"]);
         });
     }
 }

@@ -178,6 +178,7 @@ fn exec(ctx: &mut Ctx<'_>, _: &mut Args) -> CommandResult {
     let reply = with_view(engine.store(), Scope::All, |kv| {
         // The view may run more than once: each run starts from the same state.
         client.select(db);
+        client.exec_effects.clear();
         changed = Modifications::default();
         if engine.watches.exec_fails(client.id, kv) {
             return Frame::NullArray;

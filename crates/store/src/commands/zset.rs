@@ -22,6 +22,12 @@
 //! and one selection ([`RangeQuery::select`]) over rank, score or lexical ranges, found in
 //! O(log N) by the skiplist and walked in either direction. Read lookups count keyspace hits
 //! and misses the way Redis's `lookupKeyRead` does.
+//!
+//! **What the AOF logs.** A pop from one of several keys is logged as the pop it turned out
+//! to be, as Redis 7.0 propagates it: ZMPOP and BZMPOP as `ZPOPMIN|ZPOPMAX key n` (n: what
+//! was taken), BZPOPMIN/BZPOPMAX as `ZPOPMIN|ZPOPMAX key`; a woken blocked client re-runs its
+//! command, so it logs the same way. Writes that change nothing (ZADD of the same scores,
+//! ZREM or a ZREMRANGE removing none, a pop of 0 members) log nothing.
 
 use std::ops::Range;
 
@@ -498,9 +504,11 @@ fn zadd_generic(ctx: &mut Ctx<'_>, args: &mut Args, mut flags: AddFlags) -> Comm
         };
         Ok((reply, added + updated > 0))
     })?;
-    // As Redis, only a member added or a score changed is an event.
+    // As Redis, only a member added or a score changed is an event, or is logged.
     if changed {
         ctx.notify(class::ZSET, if flags.incr { "zincr" } else { "zadd" }, &key);
+    } else {
+        ctx.propagate_nothing();
     }
     Ok(reply)
 }
@@ -763,6 +771,8 @@ fn zrem(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
     let (removed, emptied) = removed.unwrap_or_default();
     if removed > 0 {
         notify_removal(ctx, "zrem", &key, emptied);
+    } else {
+        ctx.propagate_nothing();
     }
     Ok(Frame::Integer(removed))
 }
@@ -782,6 +792,8 @@ fn remove_range_generic(
     let (removed, emptied) = removed.unwrap_or_default();
     if removed > 0 {
         notify_removal(ctx, event, key, emptied);
+    } else {
+        ctx.propagate_nothing();
     }
     Ok(Frame::Integer(removed))
 }
@@ -846,11 +858,27 @@ impl PopEnd {
     }
 }
 
-/// Records a pop's keyspace events (none when it took nothing, as for a count of 0).
+/// Records a pop's keyspace events (none when it took nothing, as for a count of 0, which
+/// logs nothing either).
 fn notify_pop(ctx: &mut Ctx<'_>, popped: &Popped, end: PopEnd) {
-    if !popped.members.is_empty() {
+    if popped.members.is_empty() {
+        ctx.propagate_nothing();
+    } else {
         notify_removal(ctx, end.event(), &popped.key, popped.emptied);
     }
+}
+
+/// Logs a multi-key or blocking pop as the pop it was: `ZPOPMIN|ZPOPMAX key [count]`.
+fn log_pop(ctx: &mut Ctx<'_>, popped: &Popped, end: PopEnd, with_count: bool) {
+    let name: &'static [u8] = match end {
+        PopEnd::Min => b"ZPOPMIN",
+        PopEnd::Max => b"ZPOPMAX",
+    };
+    let mut argv = vec![Bytes::from_static(name), popped.key.clone()];
+    if with_count {
+        argv.push(crate::num::i64_bytes(popped.members.len() as i64));
+    }
+    ctx.propagate(argv);
 }
 
 /// The pop shared by ZPOPMIN, ZPOPMAX, ZMPOP and the blocking BZPOPMIN, BZPOPMAX and BZMPOP
@@ -919,6 +947,7 @@ fn zmpop(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
     let popped = ctx.write_keys(&keys, |kv, db| pop(kv, db, &keys, end, count))?;
     if let Some(p) = &popped {
         notify_pop(ctx, p, end);
+        log_pop(ctx, p, end, true);
     }
     Ok(mpop_reply(popped))
 }
@@ -974,6 +1003,7 @@ fn bzpop(ctx: &mut Ctx<'_>, args: &mut Args, end: PopEnd) -> CommandResult {
     match ctx.write_keys(&keys, |kv, db| pop(kv, db, &keys, end, 1))? {
         Some(popped) => {
             notify_pop(ctx, &popped, end);
+            log_pop(ctx, &popped, end, false);
             let Popped { key, mut members, .. } = popped;
             let (member, score) = members.remove(0);
             Ok(Frame::Array(vec![Frame::Bulk(key), Frame::Bulk(member), Frame::Double(score)]))
@@ -989,6 +1019,7 @@ fn bzmpop(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
     match ctx.write_keys(&keys, |kv, db| pop(kv, db, &keys, end, count))? {
         Some(popped) => {
             notify_pop(ctx, &popped, end);
+            log_pop(ctx, &popped, end, true);
             Ok(mpop_reply(Some(popped)))
         }
         None => Ok(ctx.block(keys, timeout, Frame::NullArray)),
@@ -1395,6 +1426,7 @@ fn zscan(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
 
 #[cfg(test)]
 mod tests {
+    use crate::commands::list::logged_when_served_later;
     use crate::testing::bulks;
     use crate::testing::each_store;
     use resp::{Frame, Protocol};
@@ -2202,6 +2234,60 @@ mod tests {
                 c.run(&["ZUNIONSTORE", "d", "1"]),
                 err("ERR wrong number of arguments for 'zunionstore' command")
             );
+        });
+    }
+
+    // ---- What the AOF logs ----
+
+    #[test]
+    fn zmpop_is_logged_as_a_pop_of_what_it_took() {
+        each_store(|c| {
+            abcde(c);
+            assert_eq!(c.logged(&["ZMPOP", "2", "missing", "z", "MIN"]), ["ZPOPMIN z 1"]);
+            assert_eq!(c.logged(&["ZMPOP", "1", "z", "MAX", "COUNT", "10"]), ["ZPOPMAX z 4"]);
+            assert!(c.logged(&["ZMPOP", "1", "z", "MAX"]).is_empty());
+        });
+    }
+
+    #[test]
+    fn blocking_pops_served_at_once_are_logged_as_their_plain_forms() {
+        each_store(|c| {
+            abcde(c);
+            assert_eq!(c.logged(&["BZPOPMIN", "missing", "z", "0"]), ["ZPOPMIN z"]);
+            assert_eq!(c.logged(&["BZPOPMAX", "z", "0"]), ["ZPOPMAX z"]);
+            assert_eq!(c.logged(&["BZMPOP", "0", "1", "z", "MIN", "COUNT", "10"]), ["ZPOPMIN z 3"]);
+        });
+    }
+
+    #[test]
+    fn blocking_pops_served_later_are_logged_as_their_plain_forms() {
+        each_store(|c| {
+            let cases: [(&[&str], &str); 3] = [
+                (&["BZPOPMIN", "q", "0"], "ZPOPMIN q"),
+                (&["BZPOPMAX", "other", "q", "0"], "ZPOPMAX q"),
+                (&["BZMPOP", "0", "1", "q", "MAX", "COUNT", "5"], "ZPOPMAX q 2"),
+            ];
+            for (blocking, logged) in cases {
+                c.run(&["DEL", "q"]);
+                let push = ["ZADD", "q", "1", "a", "2", "b"];
+                assert_eq!(logged_when_served_later(c, blocking, &push), [logged], "{blocking:?}");
+            }
+        });
+    }
+
+    #[test]
+    fn zset_writes_that_change_nothing_log_nothing() {
+        each_store(|c| {
+            abcde(c);
+            assert!(c.logged(&["ZADD", "z", "1", "a", "2", "b"]).is_empty());
+            assert!(c.logged(&["ZADD", "z", "NX", "9", "a"]).is_empty());
+            assert!(c.logged(&["ZINCRBY", "z", "0", "a"]).is_empty());
+            assert!(c.logged(&["ZREM", "z", "nope"]).is_empty());
+            assert!(c.logged(&["ZREMRANGEBYSCORE", "z", "10", "20"]).is_empty());
+            assert!(c.logged(&["ZREMRANGEBYRANK", "z", "10", "20"]).is_empty());
+            assert!(c.logged(&["ZREMRANGEBYLEX", "z", "[x", "[y"]).is_empty());
+            assert!(c.logged(&["ZPOPMIN", "z", "0"]).is_empty());
+            assert_eq!(c.logged(&["ZADD", "z", "CH", "1", "a", "7", "b"]), ["ZADD z CH 1 a 7 b"]);
         });
     }
 }

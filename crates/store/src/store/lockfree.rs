@@ -26,6 +26,17 @@
 //!   are therefore serialised store-wide — the price of keeping them O(1)/O(log n). Whole-database reads (KEYS, SCAN,
 //!   DBSIZE) take the gate's shared side.
 //!
+//! **Snapshots** (BGSAVE, AOF rewrite) copy the keyspace lazily, one hash segment at a time
+//! (keys are ordered by hash, so a segment is a contiguous range of the skip list), the way
+//! the mutex store copies shards: beginning a snapshot takes the gate exclusively for an
+//! instant to mark the snapshot point; the saver then copies each segment's snapshot
+//! pointers (`Arc<Entry>` clones — no value is copied) under that segment's mutex, and a
+//! writer about to change a segment the saver has not reached copies it first
+//! (copy-before-write). Values are immutable once published, so the copied pointers are the
+//! keyspace at the snapshot point. The one exception is a collection write, which normally
+//! takes its value out of the slot to change it in place (`own`): while a snapshot still
+//! holds that value, the writer copies it instead (once; the copy is its own afterwards).
+//!
 //! Keys are ordered by (64-bit hash, bytes), so a SCAN cursor is simply the hash of the
 //! next key to visit: every key present for the whole iteration is visited, whatever is
 //! inserted or deleted meanwhile. A random key is the first key at or after a random hash.
@@ -128,14 +139,80 @@ static NEXT_CREATOR: AtomicU64 = AtomicU64::new(0);
 
 type MapEntry<'a> = crossbeam_skiplist::map::Entry<'a, HKey, KeySlot>;
 
-#[derive(Default)]
+/// Hash segments a database is split into for snapshots (a power of two).
+const SNAPSHOT_SEGMENTS: usize = 256;
+
+fn segment_of(hash: u64) -> usize {
+    (hash >> (64 - SNAPSHOT_SEGMENTS.trailing_zeros())) as usize
+}
+
+/// One segment's copy during a snapshot.
+enum SegmentCopy {
+    /// Unchanged since the snapshot point: the skip list itself is the copy.
+    Unchanged,
+    /// Copied by a writer before its change, waiting for the saver.
+    Copied(Vec<(Bytes, Arc<Entry>)>),
+    /// Handed to the saver.
+    Taken,
+}
+
 struct Db {
     map: SkipMap<HKey, KeySlot>,
     /// Keys that may have an expiry (a superset: the sampler drops stale ones).
     expires: SkipMap<HKey, ()>,
+    /// True while a snapshot of this database is being read.
+    snapshotting: std::sync::atomic::AtomicBool,
+    copies: Box<[parking_lot::Mutex<SegmentCopy>]>,
+}
+
+impl Default for Db {
+    fn default() -> Self {
+        Db {
+            map: SkipMap::new(),
+            expires: SkipMap::new(),
+            snapshotting: Default::default(),
+            copies: (0..SNAPSHOT_SEGMENTS).map(|_| parking_lot::Mutex::new(SegmentCopy::Unchanged)).collect(),
+        }
+    }
 }
 
 impl Db {
+    /// Copy-before-write: called before anything changes the segment of `hash`.
+    fn before_write(&self, hash: u64) {
+        if !self.snapshotting.load(Ordering::Acquire) {
+            return;
+        }
+        let seg = segment_of(hash);
+        let mut copy = self.copies[seg].lock();
+        if matches!(*copy, SegmentCopy::Unchanged) {
+            *copy = SegmentCopy::Copied(self.segment_entries(seg));
+        }
+    }
+
+    /// Copy-before-write for every segment (FLUSHDB).
+    fn before_write_all(&self) {
+        if self.snapshotting.load(Ordering::Acquire) {
+            for seg in 0..SNAPSHOT_SEGMENTS {
+                self.before_write((seg as u64) << (64 - SNAPSHOT_SEGMENTS.trailing_zeros()));
+            }
+        }
+    }
+
+    /// The live entries of segment `seg`, as snapshot pointers.
+    fn segment_entries(&self, seg: usize) -> Vec<(Bytes, Arc<Entry>)> {
+        let start = ((seg as u64) << (64 - SNAPSHOT_SEGMENTS.trailing_zeros())).max(1);
+        let mut out = Vec::new();
+        let mut next = self.live_at_or_after(start);
+        while let Some((e, v)) = next {
+            if segment_of(e.key().hash) != seg {
+                break;
+            }
+            out.push((e.key().key.clone(), v));
+            next = next_live(e);
+        }
+        out
+    }
+
     fn node(&self, key: &[u8]) -> Option<MapEntry<'_>> {
         let probe = Probe(key_hash(key), key);
         self.map.get(&probe as &dyn KeyParts)
@@ -165,6 +242,7 @@ impl Db {
 
     /// Kills the slot of `node` if it still holds `expected`; unlinks the node. True on success.
     fn kill(&self, node: &MapEntry<'_>, expected: &Arc<Entry>) -> bool {
+        self.before_write(node.key().hash);
         let prev = node.value().value.compare_and_swap(expected, None);
         if prev.as_ref().is_some_and(|p| Arc::ptr_eq(p, expected)) {
             node.remove();
@@ -177,6 +255,7 @@ impl Db {
     /// Installs `entry` at a key that is absent (no node, or a dead one). False if a live
     /// node appeared meanwhile.
     fn create(&self, hkey: HKey, entry: Arc<Entry>) -> bool {
+        self.before_write(hkey.hash);
         loop {
             // Success is judged by node identity, not by the slot's content: a writer may
             // already have swapped our fresh node's value by the time we look.
@@ -205,6 +284,8 @@ pub struct LockFreeStore {
     seq: AtomicU64,
     expired: AtomicU64,
     lazily_expired: crate::keyspace::LazyExpired,
+    /// True while a snapshot holds values (see `own`).
+    snapshotting: std::sync::atomic::AtomicBool,
 }
 
 impl LockFreeStore {
@@ -216,6 +297,7 @@ impl LockFreeStore {
             seq: AtomicU64::new(0),
             expired: AtomicU64::new(0),
             lazily_expired: Default::default(),
+            snapshotting: Default::default(),
         }
     }
 
@@ -378,6 +460,7 @@ impl<'a> LockFreeView<'a> {
                 Some(node) => match new {
                     None => db.kill(&node, &orig),
                     Some(entry) => {
+                        db.before_write(hkey.hash);
                         let prev = node.value().value.compare_and_swap(&orig, Some(Arc::new(entry)));
                         prev.as_ref().is_some_and(|p| Arc::ptr_eq(p, &orig))
                     }
@@ -406,6 +489,7 @@ fn next_live(e: MapEntry<'_>) -> Option<(MapEntry<'_>, Arc<Entry>)> {
 /// Writes `new` at `key` unconditionally (exclusive gate held: no concurrent writers).
 fn apply(db: &Db, key: Bytes, new: Option<Entry>) {
     let hkey = HKey { hash: key_hash(&key), key };
+    db.before_write(hkey.hash);
     let node = db.map.get(&hkey as &dyn KeyParts);
     match new {
         Some(entry) => {
@@ -533,6 +617,7 @@ impl KeyView for LockFreeView<'_> {
         self.slots.retain(|s| s.db != db);
         self.commit_exclusive();
         let d = self.store.db(db);
+        d.before_write_all();
         let n = d.map.len();
         d.map.clear();
         d.expires.clear();
@@ -583,6 +668,7 @@ impl LockFreeView<'_> {
             return;
         }
         let node = store.db(db).node(key).expect("an exclusive view's snapshot stays in the map");
+        store.db(db).before_write(node.key().hash);
         let taken = node.value().value.swap(None);
         debug_assert!(taken.as_ref().zip(slot.orig.as_ref()).is_some_and(|(a, b)| Arc::ptr_eq(a, b)));
         // Our own `orig` is one reference; `taken` another.
@@ -592,6 +678,8 @@ impl LockFreeView<'_> {
         let entry = loop {
             match Arc::try_unwrap(arc) {
                 Ok(entry) => break entry,
+                // Readers let go within a moment; a snapshot may hold it for the whole save.
+                Err(shared) if spins > 64 && store.snapshotting.load(Ordering::Acquire) => break (*shared).clone(),
                 Err(shared) => {
                     arc = shared;
                     backoff(&mut spins);
@@ -711,5 +799,74 @@ impl Store for LockFreeStore {
 
     fn take_lazily_expired(&self, out: &mut Vec<(usize, Bytes)>) {
         self.lazily_expired.take(out);
+    }
+
+    fn snapshot(&self) -> Box<dyn crate::keyspace::Snapshot + Send + '_> {
+        // The snapshot point: no writer in flight (they hold the gate's shared side), and
+        // every later one sees `snapshotting` and copies before it writes.
+        let _gate = self.gate.write();
+        assert!(!self.snapshotting.swap(true, Ordering::AcqRel), "one snapshot at a time");
+        let physical: Vec<usize> = self.db_index.iter().map(|i| i.load(Ordering::Acquire)).collect();
+        let sizes =
+            physical.iter().map(|&p| (self.dbs[p].map.len() as u64, self.dbs[p].expires.len() as u64)).collect();
+        for db in self.dbs.iter() {
+            for copy in db.copies.iter() {
+                *copy.lock() = SegmentCopy::Unchanged;
+            }
+            db.snapshotting.store(true, Ordering::Release);
+        }
+        Box::new(LockFreeSnapshot { store: self, physical, sizes })
+    }
+}
+
+/// A snapshot of the lock-free store: segments copied when the saver reaches them, or
+/// earlier by a writer (see the module documentation). Sizes are the skip lists' lengths
+/// at the snapshot point, dead nodes included (they are only hints).
+struct LockFreeSnapshot<'a> {
+    store: &'a LockFreeStore,
+    /// The physical database behind each logical one at the snapshot point (SWAPDB later
+    /// only swaps the mapping, so the snapshot follows the data).
+    physical: Vec<usize>,
+    sizes: Vec<(u64, u64)>,
+}
+
+impl crate::keyspace::Snapshot for LockFreeSnapshot<'_> {
+    fn sizes(&self) -> &[(u64, u64)] {
+        &self.sizes
+    }
+
+    fn visit_db(
+        &mut self,
+        db: usize,
+        visit: &mut dyn FnMut(&Bytes, &Entry) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
+        let d = &self.store.dbs[self.physical[db]];
+        for seg in 0..SNAPSHOT_SEGMENTS {
+            let entries = {
+                let mut copy = d.copies[seg].lock();
+                match std::mem::replace(&mut *copy, SegmentCopy::Taken) {
+                    SegmentCopy::Unchanged => d.segment_entries(seg),
+                    SegmentCopy::Copied(entries) => entries,
+                    SegmentCopy::Taken => Vec::new(),
+                }
+            };
+            // Each value is dropped once written, so writers stop copying what was saved.
+            for (key, entry) in entries {
+                visit(&key, &entry)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Drop for LockFreeSnapshot<'_> {
+    fn drop(&mut self) {
+        for db in self.store.dbs.iter() {
+            db.snapshotting.store(false, Ordering::Release);
+            for copy in db.copies.iter() {
+                *copy.lock() = SegmentCopy::Unchanged;
+            }
+        }
+        self.store.snapshotting.store(false, Ordering::Release);
     }
 }

@@ -12,9 +12,32 @@ pub use mutex::MutexStore;
 /// takes them all quickly.
 pub const SHARDS: usize = 32;
 
-/// The hasher that picks a key's shard. Fixed seeds: shard choice must be stable for
-/// the life of the store (and SCAN cursors encode shard numbers).
-pub(crate) fn shard_of(key: &[u8]) -> usize {
-    static STATE: ahash::RandomState = ahash::RandomState::with_seeds(0x7a6e, 0x64656d, 0x74616e, 0x2032);
-    (STATE.hash_one(key) as usize) & (SHARDS - 1)
+/// A key with its hash, computed once per access: the low bits pick the key's shard, the
+/// high half ([`KeyHash::tag`]) finds it in the shard's index. Seeded at random once per
+/// process: stable for the life of the store (SCAN cursors encode shard numbers), yet
+/// unknown to clients, so they cannot choose keys that all collide.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct KeyHash<'k> {
+    pub bytes: &'k [u8],
+    hash: u64,
 }
+
+impl<'k> KeyHash<'k> {
+    pub fn new(bytes: &'k [u8]) -> KeyHash<'k> {
+        static STATE: std::sync::OnceLock<ahash::RandomState> = std::sync::OnceLock::new();
+        KeyHash { bytes, hash: STATE.get_or_init(ahash::RandomState::new).hash_one(bytes) }
+    }
+
+    /// The key's shard, below [`SHARDS`].
+    pub fn shard(&self) -> usize {
+        self.hash as usize & (SHARDS - 1)
+    }
+
+    /// The hash bits a shard's index uses (independent of the shard bits).
+    pub fn tag(&self) -> u32 {
+        (self.hash >> 32) as u32
+    }
+}
+
+#[cfg(test)]
+mod snapshot_tests;

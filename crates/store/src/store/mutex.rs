@@ -2,16 +2,24 @@
 //! `parking_lot::RwLock`. A view locks the shards its scope touches in one global order
 //! (database, then shard index), so two views can never wait on each other in a cycle.
 //! Reads take shared locks, writes exclusive ones.
+//!
+//! **Snapshots** (BGSAVE, AOF rewrite) copy shards lazily, one at a time, so no one waits for
+//! more than one shard's copy: beginning a snapshot write-locks every shard for an instant
+//! to mark the snapshot point; afterwards the saver copies each shard under its read lock
+//! and writes the copy out unlocked, and a writer that gets to a shard first copies it
+//! before its first change (copy-before-write). Either way the copy is the shard as it was
+//! at the snapshot point. Extra memory: the shards copied and not yet written out.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
 
 use bytes::Bytes;
-use parking_lot::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+use parking_lot::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use super::shard::Shard;
-use super::{shard_of, SHARDS};
+use super::{KeyHash, SHARDS};
 use crate::clock::now_ms;
-use crate::keyspace::{KeyView, Scope, Store};
+use crate::keyspace::{KeyView, Scope, Snapshot, Store};
 use crate::value::{Entry, Value};
 
 pub struct MutexStore {
@@ -20,16 +28,78 @@ pub struct MutexStore {
     databases: usize,
     expired: AtomicU64,
     lazily_expired: crate::keyspace::LazyExpired,
+    /// The snapshot in progress, if any; `snapshotting` lets writers skip the lock.
+    snapshot: Mutex<Option<Arc<ShardCopies>>>,
+    snapshotting: AtomicBool,
+}
+
+/// Per shard, during a snapshot: its copy as of the snapshot point, once someone made it.
+struct ShardCopies {
+    shards: Box<[Mutex<ShardCopy>]>,
+}
+
+enum ShardCopy {
+    /// Unchanged since the snapshot point: the shard itself is the copy.
+    Unchanged,
+    /// Copied by a writer before its change, waiting for the saver.
+    Copied(Vec<(Bytes, Entry)>),
+    /// Handed to the saver.
+    Taken,
 }
 
 impl MutexStore {
     pub fn new(databases: usize) -> MutexStore {
         let shards = (0..databases * SHARDS).map(|_| RwLock::new(Shard::default())).collect();
-        MutexStore { shards, databases, expired: AtomicU64::new(0), lazily_expired: Default::default() }
+        MutexStore {
+            shards,
+            databases,
+            expired: AtomicU64::new(0),
+            lazily_expired: Default::default(),
+            snapshot: Mutex::new(None),
+            snapshotting: AtomicBool::new(false),
+        }
+    }
+
+    /// Copy-before-write: called with shard `idx` write-locked, before anything changes it.
+    fn before_write(&self, idx: usize, shard: &Shard) {
+        if !self.snapshotting.load(Ordering::Acquire) {
+            return;
+        }
+        let Some(copies) = self.snapshot.lock().clone() else { return };
+        let mut copy = copies.shards[idx].lock();
+        if matches!(*copy, ShardCopy::Unchanged) {
+            *copy = ShardCopy::Copied(shard.entries());
+        }
     }
 
     fn index(db: usize, shard: usize) -> usize {
         db * SHARDS + shard
+    }
+
+    /// Locks shard `idx`: exclusively, after its copy-before-write, for a view that may write.
+    fn lock(&self, idx: usize, write: bool) -> Guard<'_> {
+        if write {
+            let g = self.shards[idx].write();
+            self.before_write(idx, &g);
+            Guard::Write(g)
+        } else {
+            Guard::Read(self.shards[idx].read())
+        }
+    }
+
+    /// Locks every shard `scope` touches, in the one global lock order: ascending index.
+    fn lock_scope(&self, scope: Scope<'_>) -> (Guards<'_>, bool) {
+        let (mut indices, write): (Vec<usize>, bool) = match scope {
+            Scope::Keys { keys, write } => {
+                (keys.iter().map(|(db, k)| MutexStore::index(*db, KeyHash::new(k).shard())).collect(), write)
+            }
+            Scope::Db { db, write } => ((MutexStore::index(db, 0)..MutexStore::index(db + 1, 0)).collect(), write),
+            Scope::All => ((0..self.shards.len()).collect(), true),
+        };
+        indices.sort_unstable();
+        indices.dedup();
+        let guards = indices.into_iter().map(|i| (i, self.lock(i, write))).collect();
+        (Guards::Many(guards), write)
     }
 }
 
@@ -54,9 +124,39 @@ impl Guard<'_> {
     }
 }
 
+/// Most keys of one view whose lookups [`MutexView::prefetch`] starts together.
+const PREFETCH_MAX: usize = 32;
+
+/// A view's guards with their shard indices, sorted by index. Inline for the common
+/// one-key view, so that a single-key command allocates nothing to lock its shard.
+enum Guards<'a> {
+    One([(usize, Guard<'a>); 1]),
+    Many(Vec<(usize, Guard<'a>)>),
+}
+
+impl<'a> std::ops::Deref for Guards<'a> {
+    type Target = [(usize, Guard<'a>)];
+
+    fn deref(&self) -> &Self::Target {
+        match self {
+            Guards::One(g) => g,
+            Guards::Many(g) => g,
+        }
+    }
+}
+
+impl std::ops::DerefMut for Guards<'_> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        match self {
+            Guards::One(g) => g,
+            Guards::Many(g) => g,
+        }
+    }
+}
+
 /// A view holding the locks of its scope, sorted by shard index.
 struct MutexView<'a> {
-    guards: Vec<(usize, Guard<'a>)>,
+    guards: Guards<'a>,
     write: bool,
     now: i64,
     /// Keys this view deleted because they had expired.
@@ -65,11 +165,33 @@ struct MutexView<'a> {
 }
 
 impl<'a> MutexView<'a> {
-    fn slot(&mut self, db: usize, key: &[u8]) -> &mut Guard<'a> {
-        let idx = MutexStore::index(db, shard_of(key));
+    fn slot(&mut self, db: usize, key: KeyHash<'_>) -> &mut Guard<'a> {
+        let idx = MutexStore::index(db, key.shard());
         match self.guards.binary_search_by_key(&idx, |(i, _)| *i) {
             Ok(pos) => &mut self.guards[pos].1,
             Err(_) => panic!("key outside the view's scope: the command's key specification is wrong"),
+        }
+    }
+
+    /// Starts loading the index slots, records and string values of (up to
+    /// [`PREFETCH_MAX`] of) `keys` in three passes over them, so that their cache misses
+    /// overlap: on a keyspace larger than the caches a lookup is mostly waiting for memory,
+    /// and a multi-key command (or a batch of pipelined commands, see
+    /// `Session::prefetch_keys`) would otherwise wait for each key in turn.
+    fn prefetch(&mut self, keys: &[(usize, &[u8])]) {
+        let mut hashed: [Option<(usize, KeyHash<'_>)>; PREFETCH_MAX] = [None; PREFETCH_MAX];
+        for (h, &(db, key)) in hashed.iter_mut().zip(keys) {
+            *h = Some((db, KeyHash::new(key)));
+        }
+        let hashed = || hashed.iter().map_while(|h| *h);
+        for (db, key) in hashed() {
+            self.slot(db, key).shard().prefetch(key);
+        }
+        for (db, key) in hashed() {
+            self.slot(db, key).shard().prefetch_record(key);
+        }
+        for (db, key) in hashed() {
+            self.slot(db, key).shard().prefetch_value(key);
         }
     }
 
@@ -83,7 +205,7 @@ impl<'a> MutexView<'a> {
     }
 
     /// Lazily expires `key` when the view may write; returns the guard either way.
-    fn live_slot(&mut self, db: usize, key: &[u8]) -> &mut Guard<'a> {
+    fn live_slot(&mut self, db: usize, key: KeyHash<'_>) -> &mut Guard<'a> {
         let (write, now) = (self.write, self.now);
         let mut expired = false;
         {
@@ -93,7 +215,7 @@ impl<'a> MutexView<'a> {
             }
         }
         if expired {
-            self.expired.push((db, Bytes::copy_from_slice(key)));
+            self.expired.push((db, Bytes::copy_from_slice(key.bytes)));
         }
         self.slot(db, key)
     }
@@ -106,27 +228,34 @@ impl KeyView for MutexView<'_> {
 
     fn get(&mut self, db: usize, key: &[u8]) -> Option<&Entry> {
         let now = self.now;
+        let key = KeyHash::new(key);
         self.live_slot(db, key).shard().get_live(key, now)
     }
 
     fn peek(&mut self, db: usize, key: &[u8]) -> Option<&Entry> {
         let now = self.now;
+        let key = KeyHash::new(key);
         self.live_slot(db, key).shard().peek_live(key, now)
     }
 
     fn get_mut(&mut self, db: usize, key: &[u8]) -> Option<&mut Value> {
-        self.live_slot(db, key).shard_mut().get_mut(key)
+        let now = self.now;
+        let key = KeyHash::new(key);
+        self.live_slot(db, key).shard_mut().get_mut(key, now)
     }
 
     fn insert(&mut self, db: usize, key: Bytes, entry: Entry) -> Option<Entry> {
-        self.live_slot(db, &key).shard_mut().insert(key, entry)
+        let key = KeyHash::new(&key);
+        self.live_slot(db, key).shard_mut().insert(key, entry)
     }
 
     fn remove(&mut self, db: usize, key: &[u8]) -> Option<Entry> {
+        let key = KeyHash::new(key);
         self.live_slot(db, key).shard_mut().remove(key)
     }
 
     fn set_expiry(&mut self, db: usize, key: &[u8], at: i64) -> bool {
+        let key = KeyHash::new(key);
         self.live_slot(db, key).shard_mut().set_expiry(key, at)
     }
 
@@ -225,25 +354,20 @@ impl Store for MutexStore {
     }
 
     fn view(&self, scope: Scope<'_>, f: &mut dyn FnMut(&mut dyn KeyView)) {
-        let (mut indices, write): (Vec<usize>, bool) = match scope {
-            Scope::Keys { keys, write } => {
-                (keys.iter().map(|(db, k)| MutexStore::index(*db, shard_of(k))).collect(), write)
+        let (guards, write) = match scope {
+            Scope::Keys { keys: &[(db, key)], write } => {
+                let idx = MutexStore::index(db, KeyHash::new(key).shard());
+                (Guards::One([(idx, self.lock(idx, write))]), write)
             }
-            Scope::Db { db, write } => ((MutexStore::index(db, 0)..MutexStore::index(db + 1, 0)).collect(), write),
-            Scope::All => ((0..self.shards.len()).collect(), true),
+            scope => self.lock_scope(scope),
         };
-        // One global lock order: ascending shard index.
-        indices.sort_unstable();
-        indices.dedup();
-        let guards = indices
-            .into_iter()
-            .map(|i| {
-                let g = if write { Guard::Write(self.shards[i].write()) } else { Guard::Read(self.shards[i].read()) };
-                (i, g)
-            })
-            .collect();
         let mut view = MutexView { guards, write, now: now_ms(), expired: Vec::new(), databases: self.databases };
-        f(&mut view);
+        if let Scope::Keys { keys, .. } = scope {
+            if keys.len() > 1 {
+                view.prefetch(keys);
+            }
+        }
+        crate::value::at_view_time(view.now, || f(&mut view));
         if !view.expired.is_empty() {
             self.expired.fetch_add(view.expired.len() as u64, Ordering::Relaxed);
             self.lazily_expired.record(&mut view.expired);
@@ -256,7 +380,10 @@ impl Store for MutexStore {
 
     fn expire_sample(&self, db: usize, slot: usize, count: usize, now: i64, expired: &mut Vec<Bytes>) -> usize {
         let before = expired.len();
-        let sampled = self.shards[MutexStore::index(db, slot)].write().expire_sample(count, now, expired);
+        let idx = MutexStore::index(db, slot);
+        let mut shard = self.shards[idx].write();
+        self.before_write(idx, &shard);
+        let sampled = shard.expire_sample(count, now, expired);
         self.expired.fetch_add((expired.len() - before) as u64, Ordering::Relaxed);
         sampled
     }
@@ -267,5 +394,74 @@ impl Store for MutexStore {
 
     fn take_lazily_expired(&self, out: &mut Vec<(usize, Bytes)>) {
         self.lazily_expired.take(out);
+    }
+
+    fn snapshot(&self) -> Box<dyn Snapshot + Send + '_> {
+        // The snapshot point: every shard write-locked, so each writer is wholly before it
+        // (in the copy) or wholly after it (and copies its shard first).
+        let guards: Vec<_> = self.shards.iter().map(|s| s.write()).collect();
+        let sizes = (0..self.databases)
+            .map(|db| {
+                let shards = &guards[MutexStore::index(db, 0)..MutexStore::index(db + 1, 0)];
+                let keys = shards.iter().map(|s| s.len() as u64).sum();
+                let expires = shards.iter().map(|s| s.expires_len() as u64).sum();
+                (keys, expires)
+            })
+            .collect();
+        let copies = Arc::new(ShardCopies {
+            shards: (0..self.shards.len()).map(|_| Mutex::new(ShardCopy::Unchanged)).collect(),
+        });
+        let mut slot = self.snapshot.lock();
+        assert!(slot.is_none(), "one snapshot at a time");
+        *slot = Some(copies.clone());
+        self.snapshotting.store(true, Ordering::Release);
+        drop(slot);
+        drop(guards);
+        Box::new(MutexSnapshot { store: self, copies, sizes })
+    }
+}
+
+/// A snapshot of the mutex store: each shard copied when the saver reaches it, or earlier
+/// by a writer (see the module documentation).
+struct MutexSnapshot<'a> {
+    store: &'a MutexStore,
+    copies: Arc<ShardCopies>,
+    sizes: Vec<(u64, u64)>,
+}
+
+impl Snapshot for MutexSnapshot<'_> {
+    fn sizes(&self) -> &[(u64, u64)] {
+        &self.sizes
+    }
+
+    fn visit_db(
+        &mut self,
+        db: usize,
+        visit: &mut dyn FnMut(&Bytes, &Entry) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
+        for idx in MutexStore::index(db, 0)..MutexStore::index(db + 1, 0) {
+            let entries = {
+                // Shard lock, then its copy slot: the order writers take them in.
+                let shard = self.store.shards[idx].read();
+                let mut copy = self.copies.shards[idx].lock();
+                match std::mem::replace(&mut *copy, ShardCopy::Taken) {
+                    ShardCopy::Unchanged => shard.entries(),
+                    ShardCopy::Copied(entries) => entries,
+                    ShardCopy::Taken => Vec::new(),
+                }
+            };
+            for (key, entry) in &entries {
+                visit(key, entry)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Drop for MutexSnapshot<'_> {
+    fn drop(&mut self) {
+        let mut slot = self.store.snapshot.lock();
+        self.store.snapshotting.store(false, Ordering::Release);
+        *slot = None;
     }
 }

@@ -3,6 +3,10 @@
 
 mod model;
 
+/// Comparing a keyspace with what real Redis answered (needs `serde_json`, a dev-dependency).
+#[cfg(test)]
+pub mod fixture;
+
 use std::net::SocketAddr;
 
 use bytes::Bytes;
@@ -28,7 +32,7 @@ impl TestClient {
             "model" => Box::new(ModelStore::new(16)),
             name => crate::open_store(name, 16).expect("store"),
         };
-        TestClient::on(Arc::new(Engine::new(Config::new(ConfigValues::default()), store)))
+        TestClient::on(Engine::new(Config::new(ConfigValues::default()), store))
     }
 
     /// Another client on the same engine.
@@ -43,6 +47,26 @@ impl TestClient {
     pub fn run(&mut self, words: &[&str]) -> Frame {
         let argv = words.iter().map(|w| Bytes::copy_from_slice(w.as_bytes())).collect();
         self.engine.execute(&mut self.client, argv)
+    }
+
+    /// Runs one command and returns what it logged to the AOF, one string per logged
+    /// command (`"SET k v"`; `"@2 SET k v"` when it runs in database 2), MULTI/EXEC included.
+    pub fn logged(&mut self, words: &[&str]) -> Vec<String> {
+        self.engine.persist.capture();
+        self.engine.persist.take_captured();
+        self.run(words);
+        self.engine
+            .persist
+            .take_captured()
+            .into_iter()
+            .map(|e| {
+                let words: Vec<String> = e.argv.iter().map(|a| String::from_utf8_lossy(a).into_owned()).collect();
+                match e.db {
+                    0 => words.join(" "),
+                    db => format!("@{db} {}", words.join(" ")),
+                }
+            })
+            .collect()
     }
 
     /// Runs one command given as binary words.

@@ -138,4 +138,41 @@ impl Store for ModelStore {
     fn expired_count(&self) -> u64 {
         0
     }
+    fn snapshot(&self) -> Box<dyn crate::keyspace::Snapshot + Send + '_> {
+        // The reference store simply copies everything under its one lock.
+        let dbs: Vec<Vec<(Bytes, Entry)>> =
+            self.dbs.lock().iter().map(|db| db.iter().map(|(k, e)| (k.clone(), e.clone())).collect()).collect();
+        Box::new(CopiedSnapshot::new(dbs))
+    }
+}
+
+/// A snapshot that is a full copy.
+pub struct CopiedSnapshot {
+    sizes: Vec<(u64, u64)>,
+    dbs: Vec<Vec<(Bytes, Entry)>>,
+}
+
+impl CopiedSnapshot {
+    pub fn new(dbs: Vec<Vec<(Bytes, Entry)>>) -> CopiedSnapshot {
+        let sizes =
+            dbs.iter().map(|d| (d.len() as u64, d.iter().filter(|(_, e)| e.has_expiry()).count() as u64)).collect();
+        CopiedSnapshot { sizes, dbs }
+    }
+}
+
+impl crate::keyspace::Snapshot for CopiedSnapshot {
+    fn sizes(&self) -> &[(u64, u64)] {
+        &self.sizes
+    }
+
+    fn visit_db(
+        &mut self,
+        db: usize,
+        visit: &mut dyn FnMut(&Bytes, &Entry) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
+        for (k, e) in std::mem::take(&mut self.dbs[db]) {
+            visit(&k, &e)?;
+        }
+        Ok(())
+    }
 }

@@ -35,13 +35,18 @@ pub struct BlockRequest {
     pub timeout_reply: Frame,
     /// The blocked request itself, re-run when a key is ready (filled in by the dispatcher).
     pub argv: Vec<Bytes>,
+    /// Data on a key may still not be for this client (a stream read waiting for a later ID,
+    /// or for another group): when woken and not served, it passes the wake-up on to the
+    /// next waiter. List and sorted-set pops are served by any data, so a woken pop that
+    /// finds none leaves the queue alone — which keeps them first come, first served.
+    pub pass_on: bool,
 }
 
 impl BlockRequest {
     /// A request to block on `keys` of `db` for `timeout` seconds (0 = forever).
     pub fn new(db: usize, keys: Vec<Bytes>, timeout: std::time::Duration, timeout_reply: Frame) -> BlockRequest {
         let deadline = (!timeout.is_zero()).then(|| Instant::now() + timeout);
-        BlockRequest { db, keys, deadline, timeout_reply, argv: Vec::new() }
+        BlockRequest { db, keys, deadline, timeout_reply, argv: Vec::new(), pass_on: false }
     }
 }
 
@@ -154,8 +159,8 @@ impl BlockedClients {
     }
 
     /// Wakes the waiter queued right after `client` on `key`: a woken client that could not
-    /// be served (the data was not for it: an XREAD waiting for a later ID, another group)
-    /// passes the wake on, so every waiter that can be served is, as in Redis.
+    /// be served though the data may be for others (see [`BlockRequest::pass_on`]) passes the
+    /// wake on, so every waiter that can be served is, as in Redis.
     pub fn signal_after(&self, db: usize, key: &[u8], client: u64) {
         if self.is_empty() {
             return;

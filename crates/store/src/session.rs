@@ -393,9 +393,12 @@ impl Session {
         engine.persist.before_reply(&engine.config);
         if self.client.block.take().is_some() {
             // Nothing for this client (someone else got there first, or the data is not what
-            // it waits for): keep waiting, in the same place, and let the next one look.
-            for k in &req.keys {
-                engine.blocked.signal_after(req.db, k, id);
+            // it waits for): keep waiting, in the same place; a stream reader lets the next
+            // one look (see `BlockRequest::pass_on`).
+            if req.pass_on {
+                for k in &req.keys {
+                    engine.blocked.signal_after(req.db, k, id);
+                }
             }
             self.blocked = Some(req);
             return false;

@@ -789,7 +789,12 @@ fn block_or_null(ctx: &mut Ctx<'_>, args: &mut Args, read: &ReadArgs, from: &[Re
         }
     }
     *args = Args::new(argv, 1);
-    Ok(ctx.block(read.keys.clone(), Duration::from_millis(ms), Frame::NullArray))
+    let reply = ctx.block(read.keys.clone(), Duration::from_millis(ms), Frame::NullArray);
+    // New entries may be for other readers only (a later ID, another group).
+    if let Some(req) = ctx.client.block.as_mut() {
+        req.pass_on = true;
+    }
+    Ok(reply)
 }
 
 /// XREAD [COUNT n] [BLOCK ms] STREAMS key [key ...] id [id ...]

@@ -177,7 +177,7 @@ impl Engine {
     pub fn cron(&self) {
         self.active_expire_cycle(self.expire_budget());
         crate::persist::rdb_file::cron(self);
-        self.persist.aof_cron(self);
+        crate::persist::aof_file::cron(self);
     }
 
     /// The `Arc` this engine lives in.

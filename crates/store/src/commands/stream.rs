@@ -635,7 +635,6 @@ fn range_command(ctx: &mut Ctx<'_>, args: &mut Args, rev: bool) -> CommandResult
 
 /// XDEL key id [id ...]
 fn xdel(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
-    ctx.propagate_nothing();
     let key = args.bytes()?;
     let ids = parse_strict_ids(args.rest());
     let deleted = ctx.write_key(&key, |kv, db| -> Result<usize, Frame> {
@@ -648,7 +647,9 @@ fn xdel(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
     })?;
     if deleted > 0 {
         ctx.notify(class::STREAM, "xdel", &key);
-        ctx.propagate(args.argv().to_vec());
+    } else {
+        // The view took the key for writing; nothing changed, nothing to log.
+        ctx.propagate_nothing();
     }
     Ok(Frame::Integer(deleted as i64))
 }
@@ -1054,7 +1055,6 @@ fn check_group_target(
 
 /// XGROUP CREATE key group id|$ [MKSTREAM] [ENTRIESREAD n]
 fn xgroup_create(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
-    ctx.propagate_nothing();
     let g = parse_group_args(args, true, false)?;
     ctx.write_key(&g.key, |kv, db| -> Result<(), Frame> {
         let exists = check_group_target(kv, db, &g, true)?;
@@ -1075,13 +1075,11 @@ fn xgroup_create(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
         Ok(())
     })?;
     ctx.notify(class::STREAM, "xgroup-create", &g.key);
-    ctx.propagate(args.argv().to_vec());
     Ok(Frame::ok())
 }
 
 /// XGROUP SETID key group id|$ [ENTRIESREAD n]
 fn xgroup_setid(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
-    ctx.propagate_nothing();
     let g = parse_group_args(args, false, true)?;
     ctx.write_key(&g.key, |kv, db| -> Result<(), Frame> {
         check_group_target(kv, db, &g, false)?;
@@ -1100,13 +1098,11 @@ fn xgroup_setid(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
         Ok(())
     })?;
     ctx.notify(class::STREAM, "xgroup-setid", &g.key);
-    ctx.propagate(args.argv().to_vec());
     Ok(Frame::ok())
 }
 
 /// XGROUP DESTROY key group
 fn xgroup_destroy(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
-    ctx.propagate_nothing();
     let g = parse_group_args(args, false, false)?;
     let destroyed = ctx.write_key(&g.key, |kv, db| -> Result<bool, Frame> {
         if check_group_target(kv, db, &g, true)? != Some(true) {
@@ -1116,14 +1112,15 @@ fn xgroup_destroy(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
     })?;
     if destroyed {
         ctx.notify(class::STREAM, "xgroup-destroy", &g.key);
-        ctx.propagate(args.argv().to_vec());
+    } else {
+        // The view took the key for writing; nothing changed, nothing to log.
+        ctx.propagate_nothing();
     }
     Ok(Frame::Integer(destroyed as i64))
 }
 
 /// XGROUP CREATECONSUMER key group consumer
 fn xgroup_createconsumer(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
-    ctx.propagate_nothing();
     let g = parse_group_args(args, false, false)?;
     let consumer = g.third.clone();
     let created = ctx.write_key(&g.key, |kv, db| -> Result<bool, Frame> {
@@ -1140,14 +1137,15 @@ fn xgroup_createconsumer(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
     })?;
     if created {
         ctx.notify(class::STREAM, "xgroup-createconsumer", &g.key);
-        ctx.propagate(args.argv().to_vec());
+    } else {
+        // The view took the key for writing; nothing changed, nothing to log.
+        ctx.propagate_nothing();
     }
     Ok(Frame::Integer(created as i64))
 }
 
 /// XGROUP DELCONSUMER key group consumer: the consumer's pending count.
 fn xgroup_delconsumer(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
-    ctx.propagate_nothing();
     let g = parse_group_args(args, false, false)?;
     let consumer = g.third.clone();
     let deleted = ctx.write_key(&g.key, |kv, db| -> Result<Option<usize>, Frame> {
@@ -1161,9 +1159,11 @@ fn xgroup_delconsumer(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
         let s = existing_mut(kv, db, &g.key)?;
         Ok(s.groups.get_mut(&g.group).and_then(|group| group.delete_consumer(&consumer)))
     })?;
-    let Some(pending) = deleted else { return Ok(Frame::Integer(0)) };
+    let Some(pending) = deleted else {
+        ctx.propagate_nothing();
+        return Ok(Frame::Integer(0));
+    };
     ctx.notify(class::STREAM, "xgroup-delconsumer", &g.key);
-    ctx.propagate(args.argv().to_vec());
     Ok(Frame::Integer(pending as i64))
 }
 
@@ -1193,7 +1193,6 @@ fn xgroup_help(_: &mut Ctx<'_>, _: &mut Args) -> CommandResult {
 
 /// XSETID key last-id [ENTRIESADDED n] [MAXDELETEDID id]
 fn xsetid(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
-    ctx.propagate_nothing();
     let key = args.bytes()?;
     let id = parse_strict_id(&args.bytes()?)?;
     let mut entries_added: Option<u64> = None;
@@ -1239,7 +1238,6 @@ fn xsetid(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
         Ok(())
     })?;
     ctx.notify(class::STREAM, "xsetid", &key);
-    ctx.propagate(args.argv().to_vec());
     Ok(Frame::ok())
 }
 
@@ -1247,7 +1245,6 @@ fn xsetid(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
 
 /// XACK key group id [id ...]
 fn xack(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
-    ctx.propagate_nothing();
     let key = args.bytes()?;
     let group = args.bytes()?;
     let ids = parse_strict_ids(args.rest());
@@ -1261,8 +1258,9 @@ fn xack(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
         let Some(g) = s.groups.get_mut(&group) else { return Ok(0) };
         Ok(ids.iter().filter(|&&id| g.ack(id)).count())
     })?;
-    if acked > 0 {
-        ctx.propagate(args.argv().to_vec());
+    if acked == 0 {
+        // The view took the key for writing; nothing changed, nothing to log.
+        ctx.propagate_nothing();
     }
     Ok(Frame::Integer(acked as i64))
 }
@@ -2609,6 +2607,7 @@ mod tests {
     fn group_commands_are_logged_when_they_change_something() {
         each_store(|c| {
             assert_eq!(c.logged(&["XGROUP", "CREATE", "s", "g", "$", "MKSTREAM"]), ["XGROUP CREATE s g $ MKSTREAM"]);
+            assert_eq!(c.logged(&["XGROUP", "SETID", "s", "g", "0"]), ["XGROUP SETID s g 0"]);
             assert_eq!(c.logged(&["XGROUP", "CREATECONSUMER", "s", "g", "c"]), ["XGROUP CREATECONSUMER s g c"]);
             assert!(c.logged(&["XGROUP", "CREATECONSUMER", "s", "g", "c"]).is_empty());
             assert_eq!(c.logged(&["XGROUP", "DELCONSUMER", "s", "g", "c"]), ["XGROUP DELCONSUMER s g c"]);

@@ -9,7 +9,7 @@
 //! thread while clients keep being served, and finally installs it: the manifest names the
 //! new base and the new incremental file, and the old files are deleted.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
@@ -250,9 +250,4 @@ pub fn cron(engine: &Engine) {
         info!("Starting automatic rewriting of AOF on {growth}% growth");
         let _ = bgrewrite(engine);
     }
-}
-
-/// Where a test or tool finds the AOF directory's files.
-pub fn files(engine: &Engine) -> PathBuf {
-    aof_dir(engine).path().to_path_buf()
 }

@@ -280,11 +280,6 @@ impl Persistence {
         }
     }
 
-    /// The AOF's part of the cron.
-    pub fn aof_cron(&self, engine: &crate::engine::Engine) {
-        aof_file::cron(engine);
-    }
-
     /// Why write commands are refused now, if they are (Redis's `-MISCONF`).
     pub fn refuse_writes(&self, config: &crate::config::Config) -> Option<String> {
         if !self.rdb.last_ok.load(Ordering::Relaxed)

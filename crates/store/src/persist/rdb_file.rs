@@ -24,14 +24,8 @@ pub fn rdb_path(engine: &Engine) -> PathBuf {
     engine.config.read(|c| Path::new(&c.dir).join(&c.dbfilename))
 }
 
-/// Writes a snapshot of `engine`'s keyspace as an RDB file at `path` (through a temporary
-/// file in the same directory, fsynced and renamed). Returns the bytes written.
-pub fn write_snapshot(engine: &Engine, path: &Path, aof_base: bool) -> io::Result<u64> {
-    let snapshot = engine.store().snapshot();
-    write_rdb(engine, snapshot, path, aof_base)
-}
-
-/// Writes `snapshot` as an RDB file at `path` (see [`write_snapshot`]).
+/// Writes `snapshot` as an RDB file at `path` (through a temporary file in the same
+/// directory, fsynced and renamed). Returns the bytes written.
 pub fn write_rdb(
     engine: &Engine,
     mut snapshot: Box<dyn Snapshot + Send + '_>,
@@ -114,7 +108,7 @@ fn save_now(engine: &Engine) -> Result<(), String> {
     let dirty_before = engine.persist.dirty();
     let started = Instant::now();
     state.started_ms.store(crate::clock::now_ms(), Ordering::Relaxed);
-    let result = write_snapshot(engine, &path, false);
+    let result = write_rdb(engine, engine.store().snapshot(), &path, false);
     state.last_duration_s.store(started.elapsed().as_secs() as i64, Ordering::Relaxed);
     state.last_try_ms.store(crate::clock::now_ms(), Ordering::Relaxed);
     match result {

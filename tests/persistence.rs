@@ -225,24 +225,42 @@ server_test!(bgrewriteaof_compacts_the_log_and_keeps_the_data, |cfg| { cfg.appen
     assert_eq!(cmd::<Vec<String>>(&mut con, &["LRANGE", "list", "0", "-1"]), ["a", "b"]);
 });
 
-server_test!(the_aof_is_rewritten_automatically_when_it_doubles, |cfg| { cfg.appendonly = true }, |srv| {
-    let mut con = srv.client();
-    wait_info(&mut con, "aof_rewrite_in_progress", "0");
-    let _: () = cmd(&mut con, &["CONFIG", "SET", "auto-aof-rewrite-min-size", "4kb"]);
-    let rewrites: u64 = info_field(&mut con, "aof_rewrites").parse().unwrap();
+/// INCRs `counter` until INFO counts one more AOF rewrite than before; returns how many.
+fn incr_until_rewritten(con: &mut redis::Connection) -> i64 {
+    wait_info(con, "aof_rewrite_in_progress", "0");
+    let _: () = cmd(con, &["CONFIG", "SET", "auto-aof-rewrite-min-size", "4kb"]);
+    let rewrites: u64 = info_field(con, "aof_rewrites").parse().unwrap();
     let deadline = Instant::now() + Duration::from_secs(60);
     let mut n = 0;
-    while info_field(&mut con, "aof_rewrites").parse::<u64>().unwrap() == rewrites {
+    while info_field(con, "aof_rewrites").parse::<u64>().unwrap() == rewrites {
         assert!(Instant::now() < deadline, "no automatic rewrite after {n} INCRs");
         for _ in 0..100 {
-            let _: i64 = cmd(&mut con, &["INCR", "counter"]);
+            let _: i64 = cmd(con, &["INCR", "counter"]);
             n += 1;
         }
         std::thread::sleep(Duration::from_millis(5));
     }
-    wait_info(&mut con, "aof_rewrite_in_progress", "0");
+    wait_info(con, "aof_rewrite_in_progress", "0");
+    n
+}
+
+server_test!(the_aof_is_rewritten_automatically_when_it_doubles, |cfg| { cfg.appendonly = true }, |srv| {
+    let n = incr_until_rewritten(&mut srv.client());
     let again = srv.restart(|_| {});
     assert_eq!(cmd::<i64>(&mut again.client(), &["GET", "counter"]), n);
+});
+
+server_test!(the_aof_loaded_at_start_is_rewritten_automatically_too, |cfg| { cfg.appendonly = true }, |srv| {
+    let mut con = srv.client();
+    wait_info(&mut con, "aof_rewrite_in_progress", "0");
+    for _ in 0..100 {
+        let _: i64 = cmd(&mut con, &["INCR", "counter"]);
+    }
+    // The restarted server appends to the incremental file it loaded, and counts it.
+    let again = srv.restart(|_| {});
+    let n = incr_until_rewritten(&mut again.client());
+    let third = again.restart(|_| {});
+    assert_eq!(cmd::<i64>(&mut third.client(), &["GET", "counter"]), n + 100);
 });
 
 server_test!(config_set_appendonly_yes_starts_the_aof_at_run_time, |srv| {

@@ -29,8 +29,6 @@ pub struct OpenAof {
     fsync_stop: Arc<AtomicBool>,
     /// Total size of the base file, for the automatic rewrite.
     pub base_size: u64,
-    /// `log.written_since_open()` when the current incremental file began, plus what that file held.
-    pub incr_start: u64,
 }
 
 impl Drop for OpenAof {
@@ -52,8 +50,7 @@ fn open_log(engine: &Engine, dir: AofDir, incr: &Path, base_size: u64) -> std::i
     if engine.config.read(|c| c.appendfsync == "everysec") {
         log.spawn_everysec(fsync_stop.clone())?;
     }
-    let incr_start = log.written_since_open().wrapping_sub(log.current_size());
-    Ok(OpenAof { dir, log, fsync_stop, base_size, incr_start })
+    Ok(OpenAof { dir, log, fsync_stop, base_size })
 }
 
 /// Loads the AOF at startup (appendonly yes). `Ok(false)` if there is none yet. Then opens
@@ -201,7 +198,6 @@ fn rewrite(engine: &Engine) -> Result<(), String> {
         match p.aof_log() {
             Some(log) => {
                 log.switch_to(&incr).map_err(|e| format!("can't switch to {}: {e}", incr.display()))?;
-                p.aof_switched();
             }
             // Turning the AOF on: effects are logged from this instant.
             None if engine.config.read(|c| c.appendonly) => {

@@ -229,13 +229,6 @@ impl Persistence {
         self.open.lock().as_ref().map(|o| o.log.clone())
     }
 
-    /// A rewrite switched to a new incremental file.
-    pub(crate) fn aof_switched(&self) {
-        if let Some(o) = self.open.lock().as_mut() {
-            o.incr_start = o.log.written_since_open();
-        }
-    }
-
     /// A rewrite installed a base of `size` bytes.
     pub(crate) fn aof_rewritten(&self, size: u64) {
         if let Some(o) = self.open.lock().as_mut() {
@@ -246,7 +239,9 @@ impl Persistence {
     /// (current AOF size, base size) while the AOF is open.
     pub fn aof_sizes(&self) -> Option<(u64, u64)> {
         self.open.lock().as_ref().map(|o| {
-            let incr = o.log.written_since_open().saturating_sub(o.incr_start) + o.log.buffered() as u64;
+            // The incremental file being appended to: what it held when opened (or switched
+            // to) plus what was written to it and is still buffered.
+            let incr = o.log.current_size() + o.log.buffered() as u64;
             (o.base_size + incr, o.base_size)
         })
     }

@@ -10,6 +10,7 @@ pub mod blocking;
 pub mod client;
 pub mod clock;
 pub mod command;
+pub mod compact;
 pub mod commands;
 pub mod config;
 pub mod engine;

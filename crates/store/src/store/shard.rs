@@ -14,82 +14,16 @@
 //! a pointer. And because the index is ours, [`Shard::prefetch`] can start those reads for
 //! a batch of keys at once, so that their misses overlap instead of following each other.
 
-use std::borrow::Borrow;
-use std::hash::Hash;
 
 use bytes::Bytes;
 use indexmap::IndexSet;
 use rand::Rng;
 
 use super::KeyHash;
+use crate::compact::CompactBytes as Key;
 use crate::value::{Entry, Value, NO_EXPIRY};
 
 type Hasher = ahash::RandomState;
-
-/// Longest key kept inline in its record (the size of a `Key` is this plus two bytes).
-pub const INLINE_KEY_LEN: usize = 22;
-
-/// A key as a shard stores it: up to [`INLINE_KEY_LEN`] bytes inline, longer ones in an
-/// allocation of their own. Hashes and compares as its bytes, so sets of `Key`s are looked
-/// up by `&[u8]`.
-#[derive(Clone)]
-pub enum Key {
-    Inline { len: u8, bytes: [u8; INLINE_KEY_LEN] },
-    Heap(Box<[u8]>),
-}
-
-impl Key {
-    pub fn as_slice(&self) -> &[u8] {
-        match self {
-            Key::Inline { len, bytes } => &bytes[..usize::from(*len)],
-            Key::Heap(b) => b,
-        }
-    }
-
-    /// The key as `Bytes` (a copy: what callers keep must not borrow the shard).
-    pub fn to_bytes(&self) -> Bytes {
-        Bytes::copy_from_slice(self.as_slice())
-    }
-}
-
-impl From<&[u8]> for Key {
-    fn from(key: &[u8]) -> Key {
-        if key.len() <= INLINE_KEY_LEN {
-            let mut bytes = [0; INLINE_KEY_LEN];
-            bytes[..key.len()].copy_from_slice(key);
-            Key::Inline { len: key.len() as u8, bytes }
-        } else {
-            Key::Heap(key.into())
-        }
-    }
-}
-
-impl Borrow<[u8]> for Key {
-    fn borrow(&self) -> &[u8] {
-        self.as_slice()
-    }
-}
-
-impl Hash for Key {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        // Exactly as `[u8]` hashes, so a `&[u8]` finds its `Key`.
-        self.as_slice().hash(state);
-    }
-}
-
-impl PartialEq for Key {
-    fn eq(&self, other: &Key) -> bool {
-        self.as_slice() == other.as_slice()
-    }
-}
-
-impl Eq for Key {}
-
-impl std::fmt::Debug for Key {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "b\"{}\"", self.as_slice().escape_ascii())
-    }
-}
 
 /// One key and its entry.
 #[derive(Debug)]

@@ -338,6 +338,15 @@ server_test!(object_encoding_reports_int_embstr_and_raw, |srv| {
     assert_eq!(encoding(&mut con, "long"), bulk("raw"));
     let _: () = redis::cmd("INCR").arg("counter").query(&mut con).unwrap();
     assert_eq!(encoding(&mut con, "counter"), bulk("int"));
+    // Edited in place, a string is `raw` whatever its length (as in Redis).
+    let _: () = redis::cmd("APPEND").arg("short").arg("y").query(&mut con).unwrap();
+    let _: () = redis::cmd("APPEND").arg("int").arg("6").query(&mut con).unwrap();
+    let _: () = redis::cmd("SETRANGE").arg("ranged").arg(2).arg("xy").query(&mut con).unwrap();
+    assert_eq!(encoding(&mut con, "short"), bulk("raw"));
+    assert_eq!(encoding(&mut con, "int"), bulk("raw"));
+    assert_eq!(encoding(&mut con, "ranged"), bulk("raw"));
+    let _: () = redis::cmd("INCRBYFLOAT").arg("float").arg("1.5").query(&mut con).unwrap();
+    assert_eq!(encoding(&mut con, "float"), bulk("embstr"));
     assert_eq!(encoding(&mut con, "missing"), Value::Nil);
     assert_eq!(
         error_of(redis::cmd("OBJECT").arg("NOPE").arg("int"), &mut con),

@@ -5,14 +5,54 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use bytes::Bytes;
 
+use crate::compact::CompactBytes;
 use crate::types::{hash::Hash, list::List, set::Set, stream::Stream, zset::ZSet};
 
 /// A string value. Redis stores strings that look like integers as integers to save
 /// memory and make INCR cheap; Tandem does the same (`OBJECT ENCODING` says `int`).
+///
+/// An `RString` is 24 bytes, and so is the [`Value`] holding it: a value of up to
+/// [`crate::compact::INLINE_LEN`] bytes is stored inside it with no allocation (see
+/// [`StringBytes`]), which is most of what a cache holds.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RString {
     Int(i64),
-    Raw(Bytes),
+    Raw(StringBytes),
+}
+
+/// The bytes of a string that is not integer-encoded.
+#[derive(Clone)]
+pub enum StringBytes {
+    /// As SET (or a load) made it: exactly its length, short ones inline.
+    Fixed(CompactBytes),
+    /// Edited by APPEND or SETRANGE: a buffer with room to grow, so that appending in a
+    /// loop costs amortised O(1) per byte, as Redis's sds preallocation does.
+    Growable(Box<Vec<u8>>),
+}
+
+impl std::ops::Deref for StringBytes {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        match self {
+            StringBytes::Fixed(b) => b,
+            StringBytes::Growable(v) => v,
+        }
+    }
+}
+
+impl PartialEq for StringBytes {
+    fn eq(&self, other: &StringBytes) -> bool {
+        self[..] == other[..]
+    }
+}
+
+impl Eq for StringBytes {}
+
+impl std::fmt::Debug for StringBytes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "b\"{}\"", self.escape_ascii())
+    }
 }
 
 impl RString {
@@ -27,18 +67,34 @@ impl RString {
                 return RString::Int(n);
             }
         }
-        RString::Raw(owned(data))
+        RString::raw(&data)
     }
 
-    /// The value's bytes (formats an integer). A short string is copied rather than shared:
-    /// sharing a `Bytes` made from a `Vec` allocates a reference count the first time and
-    /// touches it every time, which costs more than copying a few bytes the reply copies
-    /// again anyway (and keeps the stored string unshared, so APPEND can grow it in place).
+    /// A string holding exactly `data`, never integer-encoded (what INCRBYFLOAT stores).
+    pub fn raw(data: &[u8]) -> RString {
+        RString::Raw(StringBytes::Fixed(CompactBytes::from(data)))
+    }
+
+    /// A string that was edited in place and may grow again (APPEND, SETRANGE).
+    pub fn growable(data: Vec<u8>) -> RString {
+        RString::Raw(StringBytes::Growable(Box::new(data)))
+    }
+
+    /// The value's bytes, copied (a reply outlives any lock on the store).
     pub fn to_bytes(&self) -> Bytes {
         match self {
             RString::Int(n) => Bytes::copy_from_slice(itoa::Buffer::new().format(*n).as_bytes()),
-            RString::Raw(b) if b.len() <= COPY_MAX => Bytes::copy_from_slice(b),
-            RString::Raw(b) => b.clone(),
+            RString::Raw(b) => Bytes::copy_from_slice(b),
+        }
+    }
+
+    /// Takes the string out as a buffer to edit, leaving an empty string behind. A string
+    /// that is growable already is handed over without a copy.
+    pub fn take_growable(&mut self) -> Vec<u8> {
+        match std::mem::replace(self, RString::Raw(StringBytes::Fixed(CompactBytes::EMPTY))) {
+            RString::Int(n) => itoa::Buffer::new().format(n).as_bytes().to_vec(),
+            RString::Raw(StringBytes::Fixed(b)) => b.to_vec(),
+            RString::Raw(StringBytes::Growable(v)) => *v,
         }
     }
 
@@ -62,26 +118,22 @@ impl RString {
         }
     }
 
-    /// The encoding name OBJECT ENCODING reports.
+    /// The encoding name OBJECT ENCODING reports: as Redis, `raw` once edited in place.
     pub fn encoding(&self) -> &'static str {
         match self {
             RString::Int(_) => "int",
-            RString::Raw(b) if b.len() <= EMBSTR_MAX => "embstr",
+            RString::Raw(StringBytes::Fixed(b)) if b.len() <= EMBSTR_MAX => "embstr",
             RString::Raw(_) => "raw",
         }
     }
 }
-
-/// Strings up to this long are copied, not shared, when read (see [`RString::to_bytes`]).
-const COPY_MAX: usize = 128;
 
 /// `data` in an allocation of its own (see [`RString::from_bytes`]).
 pub fn owned(data: Bytes) -> Bytes {
     Bytes::copy_from_slice(&data)
 }
 
-/// Strings up to this length are reported as `embstr`, like Redis: Tandem keeps them in one
-/// allocation made for the value, never appended to in place.
+/// Strings up to this length are reported as `embstr`, like Redis, until edited in place.
 pub const EMBSTR_MAX: usize = 44;
 
 /// The value held by a key. Collections are boxed so that the common case, a string,

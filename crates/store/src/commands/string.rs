@@ -21,7 +21,7 @@
 //! result becomes the value it produced (INCRBYFLOAT → `SET key value KEEPTTL`), and GETDEL,
 //! GETSET and SET ... GET log the write without the read (`DEL`, `SET`, SET without GET).
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use resp::Frame;
 
 use crate::command::flags::*;
@@ -95,12 +95,14 @@ fn replace_string(kv: &mut dyn KeyView, db: usize, key: &Bytes, s: RString) {
     }
 }
 
-/// Takes the string out of `s` as a growable buffer (without copying when nothing else
-/// holds it), leaving an empty string behind.
-fn take_bytes_mut(s: &mut RString) -> BytesMut {
-    match std::mem::replace(s, RString::Raw(Bytes::new())) {
-        RString::Int(n) => BytesMut::from(itoa::Buffer::new().format(n).as_bytes()),
-        RString::Raw(b) => b.try_into_mut().unwrap_or_else(|b| BytesMut::from(&b[..])),
+/// Makes room in `buf` for `needed` bytes the way Redis's sds does for APPEND and SETRANGE:
+/// twice what is needed below 1 MiB, 1 MiB more above, so appending in a loop stays linear
+/// without doubling a huge string's memory.
+fn reserve_greedy(buf: &mut Vec<u8>, needed: usize) {
+    const PREALLOC_MAX: usize = 1024 * 1024;
+    if needed > buf.capacity() {
+        let target = if needed < PREALLOC_MAX { needed * 2 } else { needed + PREALLOC_MAX };
+        buf.reserve_exact(target - buf.len());
     }
 }
 
@@ -579,7 +581,7 @@ fn incrbyfloat(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
         };
         let text = Bytes::from(sum.to_human_string());
         // Redis stores the result as a plain string, never int-encoded.
-        replace_string(kv, db, &key, RString::Raw(text.clone()));
+        replace_string(kv, db, &key, RString::raw(&text));
         Ok(text)
     })?;
     ctx.notify(class::STRING, "incrbyfloat", &key);
@@ -612,9 +614,10 @@ fn append(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
         Some(s) => {
             let total = s.len() + tail.len();
             check_length(total as u64, limit)?;
-            let mut buf = take_bytes_mut(s);
+            let mut buf = s.take_growable();
+            reserve_greedy(&mut buf, total);
             buf.extend_from_slice(&tail);
-            *s = RString::Raw(buf.freeze());
+            *s = RString::growable(buf);
             Ok(total)
         }
     })?;
@@ -638,20 +641,21 @@ fn setrange(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
         Some(s) if value.is_empty() => Ok(s.len()),
         None => {
             check_length(needed, limit)?;
-            let mut buf = BytesMut::zeroed(offset + value.len());
+            let mut buf = vec![0; offset + value.len()];
             buf[offset..].copy_from_slice(&value);
-            kv.insert(db, key.clone(), Entry::new(Value::Str(RString::Raw(buf.freeze()))));
+            kv.insert(db, key.clone(), Entry::new(Value::Str(RString::growable(buf))));
             Ok(offset + value.len())
         }
         Some(s) => {
             check_length(needed, limit)?;
-            let mut buf = take_bytes_mut(s);
+            let mut buf = s.take_growable();
             if buf.len() < offset + value.len() {
+                reserve_greedy(&mut buf, offset + value.len());
                 buf.resize(offset + value.len(), 0);
             }
             buf[offset..offset + value.len()].copy_from_slice(&value);
             let len = buf.len();
-            *s = RString::Raw(buf.freeze());
+            *s = RString::growable(buf);
             Ok(len)
         }
     })?;
@@ -1349,6 +1353,33 @@ mod tests {
 
     fn null() -> Frame {
         Frame::Null
+    }
+
+    #[test]
+    fn append_preallocates_like_sds_so_an_append_loop_stays_linear() {
+        let mut buf = b"0123456789".to_vec();
+        super::reserve_greedy(&mut buf, 11);
+        assert!(buf.capacity() >= 22, "twice what is needed below 1 MiB");
+        let cap = buf.capacity();
+        super::reserve_greedy(&mut buf, 12);
+        assert_eq!(buf.capacity(), cap, "no reallocation while it fits");
+        let mut big = vec![0u8; 2 << 20];
+        super::reserve_greedy(&mut big, (2 << 20) + 1);
+        assert!(big.capacity() >= (3 << 20) + 1 && big.capacity() < (4 << 20), "1 MiB more above 1 MiB");
+    }
+
+    #[test]
+    fn appended_and_ranged_strings_read_back_whole() {
+        each_store(|c| {
+            c.run(&["SET", "k", "abc"]);
+            for _ in 0..100 {
+                c.run(&["APPEND", "k", "0123456789"]);
+            }
+            assert_eq!(c.run(&["STRLEN", "k"]), int(1003));
+            assert_eq!(c.run(&["GETRANGE", "k", "0", "12"]), bulk("abc0123456789"));
+            assert_eq!(c.run(&["SETRANGE", "k", "1001", "XYZ"]), int(1004));
+            assert_eq!(c.run(&["GETRANGE", "k", "998", "-1"]), bulk("567XYZ"));
+        });
     }
 
     #[test]

@@ -398,13 +398,13 @@ mod tests {
 
     #[test]
     fn keys_longer_than_the_inline_limit_live_on_the_heap() {
-        let long = vec![b'x'; INLINE_KEY_LEN + 1];
+        let long = vec![b'x'; crate::compact::INLINE_LEN + 1];
         assert!(matches!(Key::from(&long[..]), Key::Heap(_)));
-        assert!(matches!(Key::from(&long[..INLINE_KEY_LEN]), Key::Inline { .. }));
+        assert!(matches!(Key::from(&long[..crate::compact::INLINE_LEN]), Key::Inline { .. }));
         let mut shard = Shard::default();
         shard.insert(k(&long), Entry::new(Value::string(Bytes::from_static(b"v"))));
         assert!(shard.peek_live(k(&long), 0).is_some());
-        assert!(shard.peek_live(k(&long[..INLINE_KEY_LEN]), 0).is_none());
+        assert!(shard.peek_live(k(&long[..crate::compact::INLINE_LEN]), 0).is_none());
     }
 
     #[derive(Clone, Debug)]

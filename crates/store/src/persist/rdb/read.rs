@@ -19,7 +19,7 @@ use crate::types::{
     set::Set,
     zset::ZSet,
 };
-use crate::value::{Entry, RString, Value, NO_EXPIRY};
+use crate::value::{Entry, RString, StringBytes, Value, NO_EXPIRY};
 
 /// Bytes a string may reserve before its data has arrived: a lying length costs at most this.
 const PREALLOC_BYTES: usize = 64 * 1024;
@@ -427,7 +427,7 @@ impl<'a> Source<'a> {
             RawString::Int(n) => RString::Int(n),
             RawString::Bytes(b) => match crate::num::parse_i64_canonical(&b).filter(|_| b.len() <= 20) {
                 Some(n) => RString::Int(n),
-                None => RString::Raw(Bytes::from(b)),
+                None => RString::Raw(StringBytes::Fixed(b.into())),
             },
         })
     }

@@ -653,7 +653,7 @@ fn writer_encodes_strings_like_redis() {
         let opts = WriteOptions { compress, ..WriteOptions::default() };
         let header = RdbWriter::new(Vec::new(), opts).expect("h").bytes_written() as usize;
         let mut w = RdbWriter::new(Vec::new(), opts).expect("h");
-        w.write_key(b"k", &Entry::new(Value::Str(crate::value::RString::Raw(Bytes::copy_from_slice(s))))).expect("w");
+        w.write_key(b"k", &Entry::new(Value::Str(crate::value::RString::raw(s)))).expect("w");
         let end = w.bytes_written() as usize;
         // Skip the type byte and the key ("\x01k").
         w.finish().expect("f")[header + 3..end].to_vec()

@@ -27,11 +27,12 @@ use crate::server::{capture, find_on_path, ChildGuard, ServerPaths, ServerProces
 use crate::{chart, interrupt, Failure};
 
 /// Defaults for a full run, and for `--quick`.
-const FULL: Defaults = Defaults { requests: 100_000, clients: 50, keys: 1_000_000, timeout: 300 };
-const QUICK: Defaults = Defaults { requests: 2_000, clients: 10, keys: 10_000, timeout: 60 };
+const FULL: Defaults = Defaults { requests: 100_000, rounds: 3, clients: 50, keys: 1_000_000, timeout: 300 };
+const QUICK: Defaults = Defaults { requests: 2_000, rounds: 1, clients: 10, keys: 10_000, timeout: 60 };
 
 struct Defaults {
     requests: u64,
+    rounds: u64,
     clients: u64,
     keys: u64,
     timeout: u64,
@@ -45,6 +46,9 @@ pub struct BenchArgs {
     /// Requests per command and pipeline depth [default: 100000].
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
     requests: Option<u64>,
+    /// Rounds over every server; each row is the median round [default: 3, --quick 1].
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=99))]
+    rounds: Option<u64>,
     /// Parallel client connections [default: 50].
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1_000))]
     clients: Option<u64>,
@@ -112,6 +116,7 @@ struct Plan {
     pipelines: Vec<u64>,
     clients: u64,
     requests: u64,
+    rounds: u64,
     keyspace: u64,
     keys: u64,
     timeout: Duration,
@@ -175,6 +180,7 @@ pub fn run(args: BenchArgs) -> Result<(), Failure> {
         pipelines: dedup(&args.pipelines),
         clients: args.clients.unwrap_or(defaults.clients),
         requests: args.requests.unwrap_or(defaults.requests),
+        rounds: args.rounds.unwrap_or(defaults.rounds),
         keyspace: args.keyspace,
         keys: args.keys.unwrap_or(defaults.keys),
         timeout: Duration::from_secs(args.timeout.unwrap_or(defaults.timeout)),
@@ -186,9 +192,10 @@ pub fn run(args: BenchArgs) -> Result<(), Failure> {
     };
     let memory_plan = if plan.keys > 0 { format!("memory with {} keys", plan.keys) } else { "no memory".into() };
     eprintln!(
-        "xtask: benchmarking {} servers with {client_name}: {} requests × {} commands × P={:?}, {} clients; \
-         {memory_plan}",
+        "xtask: benchmarking {} servers with {client_name}: {} round(s) of {} requests × {} commands × P={:?}, \
+         {} clients; {memory_plan}",
         targets.len(),
+        plan.rounds,
         plan.requests,
         plan.commands.len(),
         plan.pipelines,
@@ -199,12 +206,22 @@ pub fn run(args: BenchArgs) -> Result<(), Failure> {
         client: client_name,
         clients: plan.clients,
         requests: plan.requests,
+        rounds: plan.rounds,
         measurements: Vec::new(),
         memory: Vec::new(),
     };
-    for target in &targets {
-        throughput(target, &paths, &plan, &mut results.measurements)?;
+    let mut rounds = Vec::new();
+    for round in 1..=plan.rounds {
+        if plan.rounds > 1 {
+            eprintln!("xtask: round {round} of {}", plan.rounds);
+        }
+        let mut measurements = Vec::new();
+        for target in &targets {
+            throughput(target, &paths, &plan, &mut measurements)?;
+        }
+        rounds.push(measurements);
     }
+    results.measurements = crate::report::median_of_rounds(rounds);
     if plan.keys > 0 {
         for target in &targets {
             let outcome = memory(target, &paths, &plan);
@@ -271,7 +288,12 @@ fn throughput(target: &Target, paths: &ServerPaths, plan: &Plan, out: &mut Vec<M
                 Some(Err(e)) => Outcome::Failed(e),
                 Some(Ok(server)) => {
                     let progress = format!("[{done}/{runs}] {} {} P={pipeline}", target.label, command.name());
-                    measure_one(server, command, pipeline, plan, progress)
+                    let cpu = CpuMeter::start(server.pid());
+                    let mut outcome = measure_one(server, command, pipeline, plan, progress);
+                    if let Outcome::Measured { server_cpu, .. } = &mut outcome {
+                        *server_cpu = cpu.percent();
+                    }
+                    outcome
                 }
             };
             interrupt::check()?;
@@ -309,6 +331,7 @@ fn measure_one(server: &ServerProcess, command: BenchCommand, pipeline: u64, pla
                     p99_ms: Some(r.latency_ms(0.99)),
                     errors: r.errors,
                     first_error: r.first_error,
+                    server_cpu: None,
                 },
                 Err(e) => Outcome::Failed(e),
             }
@@ -339,6 +362,7 @@ fn measure_one(server: &ServerProcess, command: BenchCommand, pipeline: u64, pla
                     p99_ms: r.p99_ms,
                     errors: 0,
                     first_error: None,
+                    server_cpu: None,
                 },
                 // redis-benchmark stops at the first error reply, so there is no measure.
                 Err(BenchmarkError::Server(e)) => Outcome::Failed(format!("error reply: {e}")),
@@ -346,6 +370,38 @@ fn measure_one(server: &ServerProcess, command: BenchCommand, pipeline: u64, pla
             }
         }
     }
+}
+
+/// A server's CPU time over a stretch of wall time, from `/proc/<pid>/stat` (Linux; on other
+/// systems [`CpuMeter::percent`] is `None`). It includes the server's system time: at
+/// pipeline depth 1 most of a server's work is the kernel's socket calls.
+struct CpuMeter {
+    pid: u32,
+    cpu_ticks: Option<u64>,
+    started: Instant,
+}
+
+impl CpuMeter {
+    fn start(pid: u32) -> CpuMeter {
+        CpuMeter { pid, cpu_ticks: cpu_ticks(pid), started: Instant::now() }
+    }
+
+    fn percent(&self) -> Option<f64> {
+        let used = cpu_ticks(self.pid)?.checked_sub(self.cpu_ticks?)?;
+        // SAFETY: sysconf only reads a system constant.
+        let ticks_per_sec = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+        let wall = self.started.elapsed().as_secs_f64();
+        (ticks_per_sec > 0 && wall > 0.0).then(|| used as f64 / ticks_per_sec as f64 / wall * 100.0)
+    }
+}
+
+/// utime + stime of `pid`, in clock ticks.
+fn cpu_ticks(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The fields after the command name, which is in parentheses and may contain spaces.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    // utime and stime are fields 14 and 15 of the whole line, 12 and 13 after the name.
+    Some(fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?)
 }
 
 /// Memory per key on a fresh `target`.

@@ -24,6 +24,10 @@ pub enum Outcome {
         p99_ms: Option<f64>,
         /// Error (or wrong-type) replies the client counted.
         errors: u64,
+        /// The server's CPU time over the wall time of the measurement, in percent (100 is
+        /// one core busy): well under 100 for a single-threaded server means the load
+        /// client, not the server, set the pace. `None` where it cannot be read.
+        server_cpu: Option<f64>,
         first_error: Option<String>,
     },
     /// No result: why.
@@ -42,8 +46,37 @@ pub struct Results {
     pub client: String,
     pub clients: u64,
     pub requests: u64,
+    /// Each row is the median (by requests/s) of this many measurements.
+    pub rounds: u64,
     pub measurements: Vec<Measurement>,
     pub memory: Vec<MemoryResult>,
+}
+
+/// One row per server, command and depth out of several rounds of the same measurements:
+/// the round with the median requests/s (its latencies and CPU with it), or the first
+/// failure if any round failed. Rounds run one after another over every server, so a burst
+/// of noise on a shared machine lands in one round of each row rather than in one server.
+pub fn median_of_rounds(rounds: Vec<Vec<Measurement>>) -> Vec<Measurement> {
+    let mut rows: Vec<Vec<Measurement>> = Vec::new();
+    for m in rounds.into_iter().flatten() {
+        let same = |r: &&mut Vec<Measurement>| {
+            r[0].target.label == m.target.label && r[0].command == m.command && r[0].pipeline == m.pipeline
+        };
+        match rows.iter_mut().find(|r| same(r)) {
+            Some(row) => row.push(m),
+            None => rows.push(vec![m]),
+        }
+    }
+    rows.into_iter()
+        .map(|mut row| {
+            if let Some(failed) = row.iter().position(|m| m.requests_per_sec().is_none()) {
+                return row.swap_remove(failed);
+            }
+            row.sort_by(|a, b| a.requests_per_sec().partial_cmp(&b.requests_per_sec()).expect("rates are not NaN"));
+            let middle = row.len() / 2;
+            row.swap_remove(middle)
+        })
+        .collect()
 }
 
 impl Measurement {
@@ -90,13 +123,13 @@ impl Results {
         let mut out = String::new();
         let _ = writeln!(
             out,
-            "Throughput and latency ({} clients, {} requests per row, load client: {})",
-            self.clients, self.requests, self.client
+            "Throughput and latency ({} clients, {} requests per row, median of {} round(s), load client: {})",
+            self.clients, self.requests, self.rounds, self.client
         );
         let width = self.measurements.iter().map(|m| m.target.label.len()).max().unwrap_or(6).max(6);
         let header = format!(
-            "{:<7} {:>3}  {:<width$} {:>12} {:>9} {:>9} {:>9}",
-            "command", "P", "server", "requests/s", "p50 ms", "p99 ms", "vs Redis"
+            "{:<7} {:>3}  {:<width$} {:>12} {:>9} {:>9} {:>9} {:>8}",
+            "command", "P", "server", "requests/s", "p50 ms", "p99 ms", "vs Redis", "srv CPU"
         );
         let _ = writeln!(out, "{header}");
         let _ = writeln!(out, "{}", "-".repeat(header.len()));
@@ -114,13 +147,14 @@ impl Results {
             previous = Some(group);
             let label = &m.target.label;
             match &m.outcome {
-                Outcome::Measured { requests_per_sec, p50_ms, p99_ms, errors, .. } => {
+                Outcome::Measured { requests_per_sec, p50_ms, p99_ms, errors, server_cpu, .. } => {
                     let _ = write!(
                         out,
-                        "{name:<7} {p:>3}  {label:<width$} {requests_per_sec:>12.0} {:>9} {:>9} {:>9}",
+                        "{name:<7} {p:>3}  {label:<width$} {requests_per_sec:>12.0} {:>9} {:>9} {:>9} {:>8}",
                         ms(*p50_ms),
                         ms(*p99_ms),
-                        ratio(self.ratio(m))
+                        ratio(self.ratio(m)),
+                        server_cpu.map_or("-".to_string(), |c| format!("{c:.0}%"))
                     );
                     if *errors > 0 {
                         let _ = write!(out, "  ({errors} errors)");
@@ -203,19 +237,23 @@ impl Results {
     /// `results.csv`: one row per server, command and pipeline depth.
     pub fn write_results_csv(&self, path: &Path) -> Result<(), String> {
         let mut out = String::from(
-            "server,mode,store,client,command,pipeline,clients,requests,requests_per_sec,p50_ms,p99_ms,errors,vs_redis,failure\n",
+            "server,mode,store,client,command,pipeline,clients,requests,rounds,requests_per_sec,p50_ms,p99_ms,errors,vs_redis,\
+             server_cpu_percent,failure\n",
         );
         for m in self.rows() {
             let (mode, store) = mode_store(&m.target);
-            let (rps, p50, p99, errors, failure) = match &m.outcome {
-                Outcome::Measured { requests_per_sec, p50_ms, p99_ms, errors, .. } => (
+            let (rps, p50, p99, errors, cpu, failure) = match &m.outcome {
+                Outcome::Measured { requests_per_sec, p50_ms, p99_ms, errors, server_cpu, .. } => (
                     format!("{requests_per_sec:.1}"),
                     opt(*p50_ms, 3),
                     opt(*p99_ms, 3),
                     errors.to_string(),
+                    opt(*server_cpu, 1),
                     String::new(),
                 ),
-                Outcome::Failed(why) => (String::new(), String::new(), String::new(), String::new(), why.clone()),
+                Outcome::Failed(why) => {
+                    (String::new(), String::new(), String::new(), String::new(), String::new(), why.clone())
+                }
             };
             let fields = [
                 m.target.label.clone(),
@@ -226,11 +264,13 @@ impl Results {
                 m.pipeline.to_string(),
                 self.clients.to_string(),
                 self.requests.to_string(),
+                self.rounds.to_string(),
                 rps,
                 p50,
                 p99,
                 errors,
                 opt(self.ratio(m), 3),
+                cpu,
                 failure,
             ];
             push_csv_row(&mut out, &fields);
@@ -331,8 +371,14 @@ mod tests {
     use super::*;
 
     fn measured(target: Target, command: BenchCommand, pipeline: u64, rps: f64) -> Measurement {
-        let outcome =
-            Outcome::Measured { requests_per_sec: rps, p50_ms: Some(0.1), p99_ms: None, errors: 0, first_error: None };
+        let outcome = Outcome::Measured {
+            requests_per_sec: rps,
+            p50_ms: Some(0.1),
+            p99_ms: None,
+            errors: 0,
+            first_error: None,
+            server_cpu: Some(50.0),
+        };
         Measurement { target, command, pipeline, outcome }
     }
 
@@ -341,7 +387,7 @@ mod tests {
     }
 
     fn results(measurements: Vec<Measurement>) -> Results {
-        Results { client: "tandem".into(), clients: 1, requests: 1, measurements, memory: Vec::new() }
+        Results { client: "tandem".into(), clients: 1, requests: 1, rounds: 1, measurements, memory: Vec::new() }
     }
 
     #[test]
@@ -355,6 +401,23 @@ mod tests {
         let table = r.throughput_table();
         assert!(table.contains("0.50x"), "{table}");
         assert!(table.contains("n/a"), "{table}");
+    }
+
+    #[test]
+    fn rounds_combine_into_their_median_row_and_keep_failures() {
+        let set = |rps| measured(redis(), BenchCommand::Set, 1, rps);
+        let get = |rps| measured(redis(), BenchCommand::Get, 1, rps);
+        let failed = Measurement {
+            target: redis(),
+            command: BenchCommand::Get,
+            pipeline: 1,
+            outcome: Outcome::Failed("x".into()),
+        };
+        let rows =
+            median_of_rounds(vec![vec![set(300.0), get(1.0)], vec![set(100.0), failed], vec![set(200.0), get(2.0)]]);
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].requests_per_sec(), Some(200.0));
+        assert_eq!(rows[1].requests_per_sec(), None, "a failed round is not hidden by the others");
     }
 
     #[test]

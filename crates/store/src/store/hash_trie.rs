@@ -11,7 +11,7 @@
 //! - an *inner node*.
 //!
 //! A lookup follows inner nodes down the hash's bits until it reaches an item or bucket — about
-//! log16(n / 4096) + 2 pointer hops for n keys, instead of a skip list's ~log2(n) key
+//! log16(n / 65536) + 2 pointer hops for n keys, instead of a skip list's ~log2(n) key
 //! comparisons. Children are visited in index order, so an in-order walk yields items in
 //! (hash, key) order: a SCAN cursor or a snapshot segment is a hash, and "every item at or
 //! after hash h" is a walk from h's path.
@@ -58,15 +58,17 @@ pub trait TrieItem: Send + Sync + 'static {
     fn key(&self) -> &[u8];
 }
 
-/// Hash bits indexing the root: 4096 slots (32 KiB), so the top of every path is one array.
-pub const ROOT_BITS: u32 = 12;
+/// Hash bits indexing the root: 65536 slots (512 KiB of address space, allocated zeroed so
+/// the kernel maps only the pages keys land on), so the top four levels of every path are one
+/// array: a million keys are ~16 per root slot, reached in one or two more hops.
+pub const ROOT_BITS: u32 = 16;
 pub const ROOT_FANOUT: usize = 1 << ROOT_BITS;
 /// Hash bits per level below the root.
 pub const BITS: u32 = 4;
 pub const FANOUT: usize = 1 << BITS;
 /// The deepest level: by then all 64 bits are used, so only equal hashes share a slot.
 const MAX_LEVEL: u32 = (64 - ROOT_BITS) / BITS;
-const _: () = assert!((64 - ROOT_BITS) % BITS == 0);
+const _: () = assert!((64 - ROOT_BITS).is_multiple_of(BITS));
 
 const TAG_MASK: usize = 0b11;
 const TAG_ITEM: usize = 0;
@@ -211,11 +213,9 @@ impl<T: TrieItem> Default for HashTrie<T> {
 impl<T: TrieItem> HashTrie<T> {
     pub fn new() -> Self {
         const { assert!(std::mem::align_of::<T>() > TAG_MASK, "tags live in an item pointer's low bits") };
-        HashTrie {
-            root: (0..ROOT_FANOUT).map(|_| AtomicUsize::new(0)).collect(),
-            len: AtomicIsize::new(0),
-            _items: PhantomData,
-        }
+        // SAFETY: zero bytes are a valid `AtomicUsize` (an empty slot).
+        let root = unsafe { Box::<[AtomicUsize]>::new_zeroed_slice(ROOT_FANOUT).assume_init() };
+        HashTrie { root, len: AtomicIsize::new(0), _items: PhantomData }
     }
 
     pub fn len(&self) -> usize {

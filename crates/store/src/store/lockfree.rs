@@ -186,6 +186,10 @@ impl Db {
 
     /// Notes that `key` may have an expiry.
     fn index_expiry(&self, hash: u64, key: &[u8]) {
+        // Most writes with an expiry rewrite a key that has one already.
+        if self.expires.get(hash, key).is_some() {
+            return;
+        }
         let entry = Arc::new(ExpiryKey { hash, key: CompactBytes::from(key) });
         let _ = self.expires.replace(hash, key, Some(entry), |cur| cur.is_none());
     }

@@ -1,19 +1,19 @@
-//! `--store=lockfree`: each database is a lock-free skip list (`crossbeam_skiplist::SkipMap`)
-//! from key to a [`KeySlot`]: an atomic pointer (`arc_swap::ArcSwapOption`) to an immutable
-//! `Arc<Entry>` snapshot. A key's node is inserted once and its slot is then swapped by
-//! compare-and-swap; a deleted slot is *dead* (null) for good and its node is unlinked, so
-//! a later write of the key inserts a fresh node. (Replacing nodes instead is not atomic:
-//! the skip list unlinks the old node before linking the new one, and a writer that looked
-//! in between would see the key absent and overwrite it — a lost update.)
+//! `--store=lockfree`: each database is a lock-free hash trie ([`HashTrie`], keyed by the
+//! key's 64-bit hash) of immutable [`Record`]s — the key and its `Entry` in one `Arc`. A
+//! write publishes a new record by compare-and-swap on the trie slot that holds the key;
+//! a delete swaps the record out. A record, once replaced or deleted, is never put back:
+//! every write makes a fresh one, so a writer comparing against the record it started from
+//! cannot be fooled by a delete-then-recreate (the trie's analogue of "a dead slot is never
+//! revived"). See `hash_trie` for why the trie itself is lock-free.
 //!
 //! What is lock-free, and where a lock remains:
 //! - **Reads of single or several keys** take no lock. They load each key's current
-//!   snapshot and validate against a sequence counter (a seqlock) bumped by multi-key
+//!   record and validate against a sequence counter (a seqlock) bumped by multi-key
 //!   writers, re-running when one ran concurrently, so a read never sees a multi-key write
 //!   (MSET, RENAME, EXEC) half-applied. While such a writer is active they wait for it.
 //! - **Single-key writes** are copy-on-write plus compare-and-swap: the command runs on a
-//!   private copy and the new snapshot replaces the old one only if the key still holds the
-//!   snapshot it started from; otherwise the command re-runs. They also hold the shared side
+//!   private copy and the new record replaces the old one only if the key still holds the
+//!   record it started from; otherwise the command re-runs. They also hold the shared side
 //!   of a gate (`parking_lot::RwLock<()>`, one atomic add) so that multi-key writers can
 //!   exclude them — that gate is the lock that remains on the write path.
 //! - **Multi-key writes, whole-database operations and `Scope::All`** (MSET, RENAME,
@@ -21,105 +21,42 @@
 //!   they are atomic against both writers and readers.
 //! - **Writes to a key holding a collection** (hash, set, sorted set, list) take the gate
 //!   exclusively too: copying a big collection on every write would make building it
-//!   quadratic, so such a write takes the snapshot out of its slot, waits for readers that
-//!   loaded it to let go, and changes it in place (`LockFreeView::own`). Collection writes
-//!   are therefore serialised store-wide — the price of keeping them O(1)/O(log n). Whole-database reads (KEYS, SCAN,
-//!   DBSIZE) take the gate's shared side.
+//!   quadratic, so such a write takes the record out of the trie, waits for readers that
+//!   loaded it to let go (and for the epoch to pass, so no reader can still pick it up),
+//!   and changes the entry in place (`LockFreeView::own`). Collection writes are therefore
+//!   serialised store-wide — the price of keeping them O(1)/O(log n). Whole-database reads
+//!   (KEYS, SCAN, DBSIZE) take the gate's shared side.
 //!
 //! **Snapshots** (BGSAVE, AOF rewrite) copy the keyspace lazily, one hash segment at a time
-//! (keys are ordered by hash, so a segment is a contiguous range of the skip list), the way
-//! the mutex store copies shards: beginning a snapshot takes the gate exclusively for an
-//! instant to mark the snapshot point; the saver then copies each segment's snapshot
-//! pointers (`Arc<Entry>` clones — no value is copied) under that segment's mutex, and a
+//! (the trie is ordered by hash, so a segment is a contiguous range of it), the way the
+//! mutex store copies shards: beginning a snapshot takes the gate exclusively for an
+//! instant to mark the snapshot point; the saver then copies each segment's record
+//! pointers (`Arc<Record>` clones — no value is copied) under that segment's mutex, and a
 //! writer about to change a segment the saver has not reached copies it first
-//! (copy-before-write). Values are immutable once published, so the copied pointers are the
-//! keyspace at the snapshot point. The one exception is a collection write, which normally
-//! takes its value out of the slot to change it in place (`own`): while a snapshot still
-//! holds that value, the writer copies it instead (once; the copy is its own afterwards).
+//! (copy-before-write). Records are immutable once published, so the copied pointers are
+//! the keyspace at the snapshot point. The one exception is a collection write, which
+//! normally takes its value out of the trie to change it in place (`own`): while a snapshot
+//! still holds that value, the writer copies it instead (once; the copy is its own
+//! afterwards).
 //!
 //! Keys are ordered by (64-bit hash, bytes), so a SCAN cursor is simply the hash of the
 //! next key to visit: every key present for the whole iteration is visited, whatever is
-//! inserted or deleted meanwhile. A random key is the first key at or after a random hash.
+//! inserted or deleted meanwhile (keys sharing a full hash are returned in one call, so a
+//! cursor never points into the middle of them). A random key is the first key at or after
+//! a random hash.
 
-use std::borrow::Borrow;
-use std::cmp::Ordering as CmpOrdering;
-use std::ops::Bound;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::ops::ControlFlow;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use arc_swap::ArcSwapOption;
 use bytes::Bytes;
-use crossbeam_skiplist::SkipMap;
 use parking_lot::RwLock;
 
+use super::hash_trie::{self, HashTrie, TrieItem};
 use crate::clock::now_ms;
+use crate::compact::CompactBytes;
 use crate::keyspace::{KeyView, Scope, Store};
 use crate::value::{Entry, Value, NO_EXPIRY};
-
-/// A key with its hash, ordered by (hash, bytes).
-#[derive(Clone, Debug)]
-struct HKey {
-    hash: u64,
-    key: Bytes,
-}
-
-/// What lookups compare with: an owned [`HKey`] or a borrowed probe.
-trait KeyParts {
-    fn parts(&self) -> (u64, &[u8]);
-}
-
-impl KeyParts for HKey {
-    fn parts(&self) -> (u64, &[u8]) {
-        (self.hash, &self.key)
-    }
-}
-
-struct Probe<'a>(u64, &'a [u8]);
-
-impl KeyParts for Probe<'_> {
-    fn parts(&self) -> (u64, &[u8]) {
-        (self.0, self.1)
-    }
-}
-
-impl<'a> Borrow<dyn KeyParts + 'a> for HKey {
-    fn borrow(&self) -> &(dyn KeyParts + 'a) {
-        self
-    }
-}
-
-impl PartialEq for dyn KeyParts + '_ {
-    fn eq(&self, other: &Self) -> bool {
-        self.parts() == other.parts()
-    }
-}
-impl Eq for dyn KeyParts + '_ {}
-impl PartialOrd for dyn KeyParts + '_ {
-    fn partial_cmp(&self, other: &Self) -> Option<CmpOrdering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for dyn KeyParts + '_ {
-    fn cmp(&self, other: &Self) -> CmpOrdering {
-        self.parts().cmp(&other.parts())
-    }
-}
-impl PartialEq for HKey {
-    fn eq(&self, other: &Self) -> bool {
-        self.parts() == other.parts()
-    }
-}
-impl Eq for HKey {}
-impl PartialOrd for HKey {
-    fn partial_cmp(&self, other: &Self) -> Option<CmpOrdering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for HKey {
-    fn cmp(&self, other: &Self) -> CmpOrdering {
-        self.parts().cmp(&other.parts())
-    }
-}
 
 /// The key's position in the order; never 0, so cursor 0 can mean "start".
 fn key_hash(key: &[u8]) -> u64 {
@@ -127,17 +64,42 @@ fn key_hash(key: &[u8]) -> u64 {
     STATE.hash_one(key).max(1)
 }
 
-/// A key's node value: its current snapshot (`None` once the key is deleted; a dead slot is
-/// never revived) and which `create` call made the node.
-struct KeySlot {
-    value: ArcSwapOption<Entry>,
-    creator: u64,
+/// A key and its entry, published as one immutable `Arc` (one allocation per key).
+struct Record {
+    hash: u64,
+    key: CompactBytes,
+    entry: Entry,
 }
 
-/// Numbers the nodes `Db::create` inserts, so it can tell its own node from a rival's.
-static NEXT_CREATOR: AtomicU64 = AtomicU64::new(0);
+impl Record {
+    fn new(key: &[u8], entry: Entry) -> Arc<Record> {
+        Arc::new(Record { hash: key_hash(key), key: CompactBytes::from(key), entry })
+    }
+}
 
-type MapEntry<'a> = crossbeam_skiplist::map::Entry<'a, HKey, KeySlot>;
+impl TrieItem for Record {
+    fn hash(&self) -> u64 {
+        self.hash
+    }
+    fn key(&self) -> &[u8] {
+        self.key.as_slice()
+    }
+}
+
+/// An entry of the expiry index: a key that may have an expiry.
+struct ExpiryKey {
+    hash: u64,
+    key: CompactBytes,
+}
+
+impl TrieItem for ExpiryKey {
+    fn hash(&self) -> u64 {
+        self.hash
+    }
+    fn key(&self) -> &[u8] {
+        self.key.as_slice()
+    }
+}
 
 /// Hash segments a database is split into for snapshots (a power of two).
 const SNAPSHOT_SEGMENTS: usize = 256;
@@ -148,28 +110,28 @@ fn segment_of(hash: u64) -> usize {
 
 /// One segment's copy during a snapshot.
 enum SegmentCopy {
-    /// Unchanged since the snapshot point: the skip list itself is the copy.
+    /// Unchanged since the snapshot point: the trie itself is the copy.
     Unchanged,
     /// Copied by a writer before its change, waiting for the saver.
-    Copied(Vec<(Bytes, Arc<Entry>)>),
+    Copied(Vec<Arc<Record>>),
     /// Handed to the saver.
     Taken,
 }
 
 struct Db {
-    map: SkipMap<HKey, KeySlot>,
+    map: HashTrie<Record>,
     /// Keys that may have an expiry (a superset: the sampler drops stale ones).
-    expires: SkipMap<HKey, ()>,
+    expires: HashTrie<ExpiryKey>,
     /// True while a snapshot of this database is being read.
-    snapshotting: std::sync::atomic::AtomicBool,
+    snapshotting: AtomicBool,
     copies: Box<[parking_lot::Mutex<SegmentCopy>]>,
 }
 
 impl Default for Db {
     fn default() -> Self {
         Db {
-            map: SkipMap::new(),
-            expires: SkipMap::new(),
+            map: HashTrie::new(),
+            expires: HashTrie::new(),
             snapshotting: Default::default(),
             copies: (0..SNAPSHOT_SEGMENTS).map(|_| parking_lot::Mutex::new(SegmentCopy::Unchanged)).collect(),
         }
@@ -185,7 +147,7 @@ impl Db {
         let seg = segment_of(hash);
         let mut copy = self.copies[seg].lock();
         if matches!(*copy, SegmentCopy::Unchanged) {
-            *copy = SegmentCopy::Copied(self.segment_entries(seg));
+            *copy = SegmentCopy::Copied(self.segment_records(seg));
         }
     }
 
@@ -198,79 +160,38 @@ impl Db {
         }
     }
 
-    /// The live entries of segment `seg`, as snapshot pointers.
-    fn segment_entries(&self, seg: usize) -> Vec<(Bytes, Arc<Entry>)> {
-        let start = ((seg as u64) << (64 - SNAPSHOT_SEGMENTS.trailing_zeros())).max(1);
+    /// The records of segment `seg`.
+    fn segment_records(&self, seg: usize) -> Vec<Arc<Record>> {
+        let start = (seg as u64) << (64 - SNAPSHOT_SEGMENTS.trailing_zeros());
         let mut out = Vec::new();
-        let mut next = self.live_at_or_after(start);
-        while let Some((e, v)) = next {
-            if segment_of(e.key().hash) != seg {
-                break;
+        let _ = self.map.walk_from(start, &mut |r| {
+            if segment_of(r.hash) != seg {
+                return ControlFlow::Break(());
             }
-            out.push((e.key().key.clone(), v));
-            next = next_live(e);
-        }
+            out.push(Arc::clone(r));
+            ControlFlow::Continue(())
+        });
         out
     }
 
-    fn node(&self, key: &[u8]) -> Option<MapEntry<'_>> {
-        let probe = Probe(key_hash(key), key);
-        self.map.get(&probe as &dyn KeyParts)
+    fn load(&self, key: &[u8]) -> Option<Arc<Record>> {
+        self.map.get(key_hash(key), key)
     }
 
-    fn load(&self, key: &[u8]) -> Option<Arc<Entry>> {
-        self.node(key).and_then(|n| n.value().value.load_full())
+    /// Deletes `key` if it still holds `expected`. True on success.
+    fn kill(&self, expected: &Arc<Record>) -> bool {
+        self.before_write(expected.hash);
+        self.map.compare_exchange(expected.hash, expected.key.as_slice(), Some(expected), None)
     }
 
-    /// The first live entry at or after `hash`, with its snapshot.
-    fn live_at_or_after(&self, hash: u64) -> Option<(MapEntry<'_>, Arc<Entry>)> {
-        let probe = Probe(hash, &[]);
-        let first = self.map.lower_bound(Bound::Included(&probe as &dyn KeyParts))?;
-        match first.value().value.load_full() {
-            Some(v) => Some((first, v)),
-            None => next_live(first),
+    /// Notes that `key` may have an expiry.
+    fn index_expiry(&self, hash: u64, key: &[u8]) {
+        // Most writes with an expiry rewrite a key that has one already.
+        if self.expires.get(hash, key).is_some() {
+            return;
         }
-    }
-
-    /// Every live entry, in order.
-    fn live(&self) -> impl Iterator<Item = (MapEntry<'_>, Arc<Entry>)> {
-        self.map.iter().filter_map(|e| {
-            let v = e.value().value.load_full()?;
-            Some((e, v))
-        })
-    }
-
-    /// Kills the slot of `node` if it still holds `expected`; unlinks the node. True on success.
-    fn kill(&self, node: &MapEntry<'_>, expected: &Arc<Entry>) -> bool {
-        self.before_write(node.key().hash);
-        let prev = node.value().value.compare_and_swap(expected, None);
-        if prev.as_ref().is_some_and(|p| Arc::ptr_eq(p, expected)) {
-            node.remove();
-            true
-        } else {
-            false
-        }
-    }
-
-    /// Installs `entry` at a key that is absent (no node, or a dead one). False if a live
-    /// node appeared meanwhile.
-    fn create(&self, hkey: HKey, entry: Arc<Entry>) -> bool {
-        self.before_write(hkey.hash);
-        loop {
-            // Success is judged by node identity, not by the slot's content: a writer may
-            // already have swapped our fresh node's value by the time we look.
-            let creator = NEXT_CREATOR.fetch_add(1, Ordering::Relaxed);
-            let fresh = KeySlot { value: ArcSwapOption::from(Some(entry.clone())), creator };
-            let placed = self.map.compare_insert(hkey.clone(), fresh, |cur| cur.value.load().is_none());
-            if placed.value().creator == creator {
-                return true;
-            }
-            if placed.value().value.load().is_some() {
-                return false;
-            }
-            // A dead node that was not replaced yet (its deleter is unlinking it): retry.
-            std::hint::spin_loop();
-        }
+        let entry = Arc::new(ExpiryKey { hash, key: CompactBytes::from(key) });
+        let _ = self.expires.replace(hash, key, Some(entry), |cur| cur.is_none());
     }
 }
 
@@ -285,7 +206,7 @@ pub struct LockFreeStore {
     expired: AtomicU64,
     lazily_expired: crate::keyspace::LazyExpired,
     /// True while a snapshot holds values (see `own`).
-    snapshotting: std::sync::atomic::AtomicBool,
+    snapshotting: AtomicBool,
 }
 
 impl LockFreeStore {
@@ -367,20 +288,24 @@ enum Mode {
     Exclusive,
 }
 
-/// A key's state inside a view: the snapshot it started from and, once written, its new
+/// A key's state inside a view: the record it started from and, once written, its new
 /// state (`Some(None)` = deleted).
 struct Slot {
     db: usize,
     key: Bytes,
-    orig: Option<Arc<Entry>>,
+    orig: Option<Arc<Record>>,
     new: Option<Option<Entry>>,
 }
 
 impl Slot {
+    fn orig_entry(&self) -> Option<&Entry> {
+        self.orig.as_deref().map(|r| &r.entry)
+    }
+
     fn current(&self) -> Option<&Entry> {
         match &self.new {
             Some(n) => n.as_ref(),
-            None => self.orig.as_deref(),
+            None => self.orig_entry(),
         }
     }
 }
@@ -413,7 +338,7 @@ impl<'a> LockFreeView<'a> {
                 let orig = self.store.db(db).load(key);
                 // An owned copy: the key may be stored, and `key` may be a slice of a read buffer.
                 let mut slot = Slot { db, key: Bytes::copy_from_slice(key), orig, new: None };
-                if self.writable() && slot.orig.as_ref().is_some_and(|e| e.is_expired(self.now)) {
+                if self.writable() && slot.orig_entry().is_some_and(|e| e.is_expired(self.now)) {
                     slot.new = Some(None);
                     self.expired.push((db, slot.key.clone()));
                 }
@@ -439,7 +364,7 @@ impl<'a> LockFreeView<'a> {
     fn commit_exclusive(&mut self) {
         for slot in self.slots.drain(..) {
             if let Some(new) = slot.new {
-                apply(self.store.db(slot.db), slot.key, new);
+                apply(self.store.db(slot.db), &slot.key, new);
             }
         }
     }
@@ -450,66 +375,32 @@ impl<'a> LockFreeView<'a> {
         let Some(slot) = self.slots.pop() else { return true };
         let Some(new) = slot.new else { return true };
         let db = self.store.db(slot.db);
-        let hkey = HKey { hash: key_hash(&slot.key), key: slot.key };
+        let hash = key_hash(&slot.key);
         let has_expiry = new.as_ref().is_some_and(|e| e.has_expiry());
-        let ok = match (slot.orig, new) {
-            (None, None) => db.load(&hkey.key).is_none(),
-            (None, Some(entry)) => db.create(hkey.clone(), Arc::new(entry)),
-            (Some(orig), new) => match db.map.get(&hkey as &dyn KeyParts) {
-                None => false,
-                Some(node) => match new {
-                    None => db.kill(&node, &orig),
-                    Some(entry) => {
-                        db.before_write(hkey.hash);
-                        let prev = node.value().value.compare_and_swap(&orig, Some(Arc::new(entry)));
-                        prev.as_ref().is_some_and(|p| Arc::ptr_eq(p, &orig))
-                    }
-                },
-            },
-        };
+        db.before_write(hash);
+        let new = new.map(|entry| Record::new(&slot.key, entry));
+        let ok = db.map.compare_exchange(hash, &slot.key, slot.orig.as_ref(), new);
         if ok && has_expiry {
-            db.expires.insert(hkey, ());
+            db.index_expiry(hash, &slot.key);
         }
         ok
     }
 }
 
-/// The first live entry after `e`.
-fn next_live(e: MapEntry<'_>) -> Option<(MapEntry<'_>, Arc<Entry>)> {
-    let mut after = e.next();
-    while let Some(a) = after {
-        if let Some(v) = a.value().value.load_full() {
-            return Some((a, v));
-        }
-        after = a.next();
-    }
-    None
-}
-
 /// Writes `new` at `key` unconditionally (exclusive gate held: no concurrent writers).
-fn apply(db: &Db, key: Bytes, new: Option<Entry>) {
-    let hkey = HKey { hash: key_hash(&key), key };
-    db.before_write(hkey.hash);
-    let node = db.map.get(&hkey as &dyn KeyParts);
+fn apply(db: &Db, key: &[u8], new: Option<Entry>) {
+    let hash = key_hash(key);
+    db.before_write(hash);
     match new {
         Some(entry) => {
             let has_expiry = entry.has_expiry();
-            match node {
-                Some(n) if n.value().value.load().is_some() => n.value().value.store(Some(Arc::new(entry))),
-                _ => {
-                    let creator = NEXT_CREATOR.fetch_add(1, Ordering::Relaxed);
-                    db.map.insert(hkey.clone(), KeySlot { value: ArcSwapOption::from(Some(Arc::new(entry))), creator });
-                }
-            }
+            db.map.insert(Record::new(key, entry));
             if has_expiry {
-                db.expires.insert(hkey, ());
+                db.index_expiry(hash, key);
             }
         }
         None => {
-            if let Some(n) = node {
-                n.value().value.store(None);
-                n.remove();
-            }
+            db.map.remove(hash, key);
         }
     }
 }
@@ -576,40 +467,50 @@ impl KeyView for LockFreeView<'_> {
     fn expires_len(&mut self, db: usize) -> usize {
         self.require_db_scope();
         self.commit_pending();
-        self.store.db(db).live().filter(|(_, v)| v.expire_at != NO_EXPIRY).count()
+        let mut n = 0;
+        let _ = self.store.db(db).map.walk_from(0, &mut |r| {
+            n += usize::from(r.entry.expire_at != NO_EXPIRY);
+            ControlFlow::Continue(())
+        });
+        n
     }
 
     fn scan(&mut self, db: usize, cursor: u64, count: usize, visit: &mut dyn FnMut(&Bytes, &Entry)) -> u64 {
         self.require_db_scope();
         self.commit_pending();
-        let d = self.store.db(db);
-        let mut next = d.live_at_or_after(cursor);
-        let mut n = 0;
-        while let Some((e, v)) = next {
-            if n == count.max(1) {
-                return e.key().hash;
+        let (mut n, mut last_hash, mut next) = (0, 0, 0);
+        let _ = self.store.db(db).map.walk_from(cursor, &mut |r| {
+            // Stop only between hashes: the cursor is a hash, so a call that stopped inside a
+            // group of keys sharing one would return the same group forever.
+            if n >= count.max(1) && r.hash != last_hash {
+                next = r.hash;
+                return ControlFlow::Break(());
             }
-            visit(&e.key().key, &v);
-            n += 1;
-            next = next_live(e);
-        }
-        0
+            visit(&r.key.to_bytes(), &r.entry);
+            (n, last_hash) = (n + 1, r.hash);
+            ControlFlow::Continue(())
+        });
+        next
     }
 
     fn for_each(&mut self, db: usize, visit: &mut dyn FnMut(&Bytes, &Entry)) {
         self.require_db_scope();
         self.commit_pending();
-        for (e, v) in self.store.db(db).live() {
-            visit(&e.key().key, &v);
-        }
+        let _ = self.store.db(db).map.walk_from(0, &mut |r| {
+            visit(&r.key.to_bytes(), &r.entry);
+            ControlFlow::Continue(())
+        });
     }
 
     fn random_key(&mut self, db: usize) -> Option<Bytes> {
         self.require_db_scope();
         self.commit_pending();
         let d = self.store.db(db);
-        let (e, _) = d.live_at_or_after(rand::random::<u64>().max(1)).or_else(|| d.live_at_or_after(0))?;
-        Some(e.key().key.clone())
+        if d.map.is_empty() {
+            return None;
+        }
+        let r = d.map.first_from(rand::random::<u64>()).or_else(|| d.map.first_from(0))?;
+        Some(r.key.to_bytes())
     }
 
     fn clear(&mut self, db: usize) -> usize {
@@ -653,8 +554,8 @@ impl LockFreeView<'_> {
         if slot.new.is_some() {
             return;
         }
-        let live = slot.orig.as_deref().is_some_and(|e| !e.is_expired(now));
-        let collection = slot.orig.as_deref().is_some_and(|e| !matches!(e.value, Value::Str(_)));
+        let live = slot.orig_entry().is_some_and(|e| !e.is_expired(now));
+        let collection = slot.orig_entry().is_some_and(|e| !matches!(e.value, Value::Str(_)));
         if live && collection && !exclusive {
             // The key became a collection after `view` chose the shared path: copying it
             // could cost a full copy per write, so this run is abandoned (its result is
@@ -664,24 +565,27 @@ impl LockFreeView<'_> {
             return;
         }
         if !(live && exclusive && collection) {
-            slot.new = Some(slot.orig.as_deref().filter(|e| !e.is_expired(now)).cloned());
+            slot.new = Some(slot.orig_entry().filter(|e| !e.is_expired(now)).cloned());
             return;
         }
-        let node = store.db(db).node(key).expect("an exclusive view's snapshot stays in the map");
-        store.db(db).before_write(node.key().hash);
-        let taken = node.value().value.swap(None);
+        let d = store.db(db);
+        let hash = key_hash(key);
+        d.before_write(hash);
+        let taken = d.map.remove(hash, key);
         debug_assert!(taken.as_ref().zip(slot.orig.as_ref()).is_some_and(|(a, b)| Arc::ptr_eq(a, b)));
-        // Our own `orig` is one reference; `taken` another.
+        // Our own `orig` is one reference; `taken` another; the trie's is released once the
+        // epoch advances (after which no reader can pick the record up any more).
         slot.orig = None;
-        let mut arc = taken.expect("an exclusive view's snapshot is live");
+        let mut arc = taken.expect("an exclusive view's record is live");
         let mut spins = 0;
         let entry = loop {
             match Arc::try_unwrap(arc) {
-                Ok(entry) => break entry,
+                Ok(record) => break record.entry,
                 // Readers let go within a moment; a snapshot may hold it for the whole save.
-                Err(shared) if spins > 64 && store.snapshotting.load(Ordering::Acquire) => break (*shared).clone(),
+                Err(shared) if spins > 64 && store.snapshotting.load(Ordering::Acquire) => break shared.entry.clone(),
                 Err(shared) => {
                     arc = shared;
+                    hash_trie::help_reclaim();
                     backoff(&mut spins);
                 }
             }
@@ -715,9 +619,9 @@ impl Store for LockFreeStore {
             // Several keys, or one holding a collection (see `LockFreeView::own`): exclusive.
             Scope::Keys { keys, write: true } => {
                 keys.iter().any(|k| *k != keys[0])
-                    || keys
-                        .first()
-                        .is_some_and(|(db, k)| self.db(*db).load(k).is_some_and(|e| !matches!(e.value, Value::Str(_))))
+                    || keys.first().is_some_and(|(db, k)| {
+                        self.db(*db).load(k).is_some_and(|r| !matches!(r.entry.value, Value::Str(_)))
+                    })
             }
             Scope::Db { write, .. } => write,
             Scope::All => true,
@@ -762,30 +666,25 @@ impl Store for LockFreeStore {
         let d = self.db(db);
         let mut sampled = 0;
         for _ in 0..count {
-            let probe = Probe(rand::random::<u64>().max(1), &[]);
-            let Some(idx) =
-                d.expires.lower_bound(Bound::Included(&probe as &dyn KeyParts)).or_else(|| d.expires.front())
-            else {
+            let Some(idx) = d.expires.first_from(rand::random::<u64>()).or_else(|| d.expires.first_from(0)) else {
                 break;
             };
             sampled += 1;
-            let hkey = idx.key();
-            let node = d.map.get(hkey as &dyn KeyParts);
-            let snapshot = node.as_ref().and_then(|n| n.value().value.load_full());
-            match (node, snapshot) {
-                (Some(node), Some(v)) if v.is_expired(now) => {
-                    if d.kill(&node, &v) {
+            let key = idx.key.as_slice();
+            match d.map.get(idx.hash, key) {
+                Some(r) if r.entry.is_expired(now) => {
+                    if d.kill(&r) {
                         self.expired.fetch_add(1, Ordering::Relaxed);
-                        expired.push(hkey.key.clone());
+                        expired.push(idx.key.to_bytes());
                     }
-                    idx.remove();
+                    d.expires.compare_exchange(idx.hash, key, Some(&idx), None);
                 }
-                (_, Some(v)) if v.has_expiry() => {}
+                Some(r) if r.entry.has_expiry() => {}
                 _ => {
                     // Stale index entry; re-add if a writer gave the key an expiry meanwhile.
-                    idx.remove();
-                    if d.load(&hkey.key).is_some_and(|e| e.has_expiry()) {
-                        d.expires.insert(hkey.clone(), ());
+                    d.expires.compare_exchange(idx.hash, key, Some(&idx), None);
+                    if d.load(key).is_some_and(|r| r.entry.has_expiry()) {
+                        d.index_expiry(idx.hash, key);
                     }
                 }
             }
@@ -820,8 +719,8 @@ impl Store for LockFreeStore {
 }
 
 /// A snapshot of the lock-free store: segments copied when the saver reaches them, or
-/// earlier by a writer (see the module documentation). Sizes are the skip lists' lengths
-/// at the snapshot point, dead nodes included (they are only hints).
+/// earlier by a writer (see the module documentation). Sizes are the tries' lengths at the
+/// snapshot point (the expiry index's is a superset: they are only hints).
 struct LockFreeSnapshot<'a> {
     store: &'a LockFreeStore,
     /// The physical database behind each logical one at the snapshot point (SWAPDB later
@@ -845,14 +744,14 @@ impl crate::keyspace::Snapshot for LockFreeSnapshot<'_> {
             let entries = {
                 let mut copy = d.copies[seg].lock();
                 match std::mem::replace(&mut *copy, SegmentCopy::Taken) {
-                    SegmentCopy::Unchanged => d.segment_entries(seg),
+                    SegmentCopy::Unchanged => d.segment_records(seg),
                     SegmentCopy::Copied(entries) => entries,
                     SegmentCopy::Taken => Vec::new(),
                 }
             };
             // Each value is dropped once written, so writers stop copying what was saved.
-            for (key, entry) in entries {
-                visit(&key, &entry)?;
+            for record in entries {
+                visit(&record.key.to_bytes(), &record.entry)?;
             }
         }
         Ok(())

@@ -1,5 +1,6 @@
 //! Store implementations behind [`crate::keyspace::Store`].
 
+mod hash_trie;
 pub mod lockfree;
 pub mod mutex;
 mod shard;

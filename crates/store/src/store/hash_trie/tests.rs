@@ -1,0 +1,279 @@
+//! [`HashTrie`] against a model `BTreeMap`, with hashes chosen by the tests so that deep
+//! splits and full 64-bit collisions (buckets) are common, plus a bounded multithreaded
+//! stress test.
+
+use std::collections::BTreeMap;
+use std::ops::ControlFlow;
+use std::sync::Arc;
+
+use proptest::prelude::*;
+
+use super::*;
+
+#[derive(Debug)]
+struct Item {
+    hash: u64,
+    key: Vec<u8>,
+    value: u32,
+}
+
+impl TrieItem for Item {
+    fn hash(&self) -> u64 {
+        self.hash
+    }
+    fn key(&self) -> &[u8] {
+        &self.key
+    }
+}
+
+fn item(hash: u64, key: &str, value: u32) -> Arc<Item> {
+    Arc::new(Item { hash, key: key.as_bytes().to_vec(), value })
+}
+
+fn all(trie: &HashTrie<Item>, start: u64) -> Vec<(u64, Vec<u8>, u32)> {
+    let mut out = Vec::new();
+    let _ = trie.walk_from(start, &mut |i| {
+        out.push((i.hash, i.key.clone(), i.value));
+        ControlFlow::Continue(())
+    });
+    out
+}
+
+#[test]
+fn a_key_is_found_after_insert_and_gone_after_remove() {
+    let trie = HashTrie::new();
+    assert!(trie.insert(item(7, "a", 1)).is_none());
+    assert_eq!(trie.get(7, b"a").map(|i| i.value), Some(1));
+    assert!(trie.get(7, b"b").is_none());
+    assert!(trie.get(8, b"a").is_none());
+    assert_eq!(trie.insert(item(7, "a", 2)).map(|i| i.value), Some(1));
+    assert_eq!(trie.len(), 1);
+    assert_eq!(trie.remove(7, b"a").map(|i| i.value), Some(2));
+    assert!(trie.get(7, b"a").is_none());
+    assert!(trie.is_empty());
+}
+
+#[test]
+fn hashes_sharing_all_but_the_last_bits_split_down_to_the_last_level() {
+    let trie = HashTrie::new();
+    trie.insert(item(0xabcd_0000_0000_0000, "a", 1));
+    trie.insert(item(0xabcd_0000_0000_0001, "b", 2));
+    trie.insert(item(0xabcd_0000_0000_0010, "c", 3));
+    assert_eq!(trie.get(0xabcd_0000_0000_0001, b"b").map(|i| i.value), Some(2));
+    let keys: Vec<Vec<u8>> = all(&trie, 0).into_iter().map(|(_, k, _)| k).collect();
+    assert_eq!(keys, [b"a".to_vec(), b"b".to_vec(), b"c".to_vec()]);
+    assert_eq!(trie.remove(0xabcd_0000_0000_0000, b"a").map(|i| i.value), Some(1));
+    assert_eq!(all(&trie, 0).len(), 2);
+}
+
+#[test]
+fn keys_with_the_same_full_hash_share_a_bucket_ordered_by_key() {
+    let trie = HashTrie::new();
+    trie.insert(item(42, "z", 1));
+    trie.insert(item(42, "a", 2));
+    trie.insert(item(42, "m", 3));
+    trie.insert(item(43, "other", 4));
+    assert_eq!(
+        all(&trie, 0),
+        [(42, b"a".to_vec(), 2), (42, b"m".to_vec(), 3), (42, b"z".to_vec(), 1), (43, b"other".to_vec(), 4)]
+    );
+    assert_eq!(trie.remove(42, b"m").map(|i| i.value), Some(3));
+    assert_eq!(trie.remove(42, b"z").map(|i| i.value), Some(1));
+    // The bucket's last key is a plain item again.
+    assert_eq!(trie.get(42, b"a").map(|i| i.value), Some(2));
+    assert!(trie.remove(42, b"nope").is_none());
+    assert_eq!(trie.len(), 2);
+}
+
+#[test]
+fn compare_exchange_succeeds_only_against_the_current_item() {
+    let trie = HashTrie::new();
+    let first = item(5, "k", 1);
+    assert!(!trie.compare_exchange(5, b"k", Some(&first), Some(item(5, "k", 9))));
+    assert!(trie.compare_exchange(5, b"k", None, Some(first.clone())));
+    assert!(!trie.compare_exchange(5, b"k", None, Some(item(5, "k", 9))));
+    let stale = item(5, "k", 1);
+    assert!(!trie.compare_exchange(5, b"k", Some(&stale), None));
+    assert!(trie.compare_exchange(5, b"k", Some(&first), Some(item(5, "k", 2))));
+    assert_eq!(trie.get(5, b"k").map(|i| i.value), Some(2));
+}
+
+#[test]
+fn a_walk_starts_at_the_first_hash_at_or_after_its_start() {
+    let trie = HashTrie::new();
+    for h in [1u64, 1 << 40, 1 << 52, 3 << 60, u64::MAX] {
+        trie.insert(item(h, "k", 0));
+    }
+    let hashes = |start| all(&trie, start).into_iter().map(|(h, _, _)| h).collect::<Vec<_>>();
+    assert_eq!(hashes(0), [1, 1 << 40, 1 << 52, 3 << 60, u64::MAX]);
+    assert_eq!(hashes(2), [1 << 40, 1 << 52, 3 << 60, u64::MAX]);
+    assert_eq!(hashes(1 << 52), [1 << 52, 3 << 60, u64::MAX]);
+    assert_eq!(hashes((1 << 52) + 1), [3 << 60, u64::MAX]);
+    assert_eq!(trie.first_from(u64::MAX).map(|i| i.hash), Some(u64::MAX));
+    trie.clear();
+    assert!(trie.first_from(0).is_none());
+    assert!(trie.is_empty());
+}
+
+#[test]
+fn a_removed_item_becomes_unique_once_the_epoch_advances() {
+    let trie = HashTrie::new();
+    trie.insert(item(9, "k", 1));
+    let mut taken = trie.remove(9, b"k").expect("present");
+    let mut tries = 0;
+    let inner = loop {
+        match Arc::try_unwrap(taken) {
+            Ok(inner) => break inner,
+            Err(shared) => {
+                taken = shared;
+                tries += 1;
+                assert!(tries < 1_000_000, "the trie's reference was never released");
+                help_reclaim();
+            }
+        }
+    };
+    assert_eq!(inner.value, 1);
+}
+
+#[derive(Clone, Debug)]
+enum Op {
+    Insert(u8, u32),
+    Remove(u8),
+    CasFromCurrent(u8, u32),
+    CasFromAbsent(u8, u32),
+    Walk(u64),
+}
+
+/// Hashes from a few values sharing long prefixes, so keys collide fully or part late.
+fn hash_of(key: u8, hashes: &[u64]) -> u64 {
+    hashes[usize::from(key) % hashes.len()]
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        4 => (0u8..40, any::<u32>()).prop_map(|(k, v)| Op::Insert(k, v)),
+        2 => (0u8..40).prop_map(Op::Remove),
+        2 => (0u8..40, any::<u32>()).prop_map(|(k, v)| Op::CasFromCurrent(k, v)),
+        1 => (0u8..40, any::<u32>()).prop_map(|(k, v)| Op::CasFromAbsent(k, v)),
+        1 => any::<u64>().prop_map(Op::Walk),
+    ]
+}
+
+fn hashes() -> impl Strategy<Value = Vec<u64>> {
+    let prefix = any::<u64>();
+    (prefix, prop::collection::vec((0u32..64, any::<u64>()), 1..12)).prop_map(|(prefix, tails)| {
+        // Each hash is the prefix with its low `bits` bits replaced.
+        tails.into_iter().map(|(bits, tail)| (prefix & !((1u64 << bits) - 1)) | (tail & ((1u64 << bits) - 1))).collect()
+    })
+}
+
+proptest! {
+    #[test]
+    fn the_trie_behaves_like_an_ordered_map(hashes in hashes(), ops in prop::collection::vec(op(), 1..200)) {
+        let trie = HashTrie::new();
+        let mut model: BTreeMap<(u64, Vec<u8>), u32> = BTreeMap::new();
+        for op in ops {
+            match op {
+                Op::Insert(k, v) => {
+                    let (h, key) = (hash_of(k, &hashes), k.to_string());
+                    let prev = trie.insert(item(h, &key, v)).map(|i| i.value);
+                    prop_assert_eq!(prev, model.insert((h, key.into_bytes()), v));
+                }
+                Op::Remove(k) => {
+                    let (h, key) = (hash_of(k, &hashes), k.to_string());
+                    let prev = trie.remove(h, key.as_bytes()).map(|i| i.value);
+                    prop_assert_eq!(prev, model.remove(&(h, key.into_bytes())));
+                }
+                Op::CasFromCurrent(k, v) => {
+                    let (h, key) = (hash_of(k, &hashes), k.to_string());
+                    let current = trie.get(h, key.as_bytes());
+                    let new = (v % 3 != 0).then(|| item(h, &key, v));
+                    prop_assert!(trie.compare_exchange(h, key.as_bytes(), current.as_ref(), new));
+                    if v % 3 != 0 { model.insert((h, key.into_bytes()), v); } else { model.remove(&(h, key.into_bytes())); }
+                }
+                Op::CasFromAbsent(k, v) => {
+                    let (h, key) = (hash_of(k, &hashes), k.to_string());
+                    let ok = trie.compare_exchange(h, key.as_bytes(), None, Some(item(h, &key, v)));
+                    let absent = !model.contains_key(&(h, key.clone().into_bytes()));
+                    prop_assert_eq!(ok, absent);
+                    if ok { model.insert((h, key.into_bytes()), v); }
+                }
+                Op::Walk(start) => {
+                    let expected: Vec<(u64, Vec<u8>, u32)> =
+                        model.range((start, Vec::new())..).map(|((h, k), v)| (*h, k.clone(), *v)).collect();
+                    prop_assert_eq!(all(&trie, start), expected);
+                }
+            }
+            prop_assert_eq!(trie.len(), model.len());
+        }
+        let expected: Vec<(u64, Vec<u8>, u32)> = model.iter().map(|((h, k), v)| (*h, k.clone(), *v)).collect();
+        prop_assert_eq!(all(&trie, 0), expected);
+        for ((h, k), v) in &model {
+            prop_assert_eq!(trie.get(*h, k).map(|i| i.value), Some(*v));
+        }
+    }
+}
+
+/// Threads increment counters by compare-and-swap on keys that share buckets and split
+/// paths, while others insert and delete keys of their own around them and a reader walks.
+/// No increment may be lost, and each thread's own keys end as it left them.
+#[test]
+fn concurrent_compare_and_swap_increments_are_never_lost() {
+    const THREADS: usize = 4;
+    const ROUNDS: u32 = 2_000;
+    const COUNTERS: u64 = 8;
+    // Counter hashes share their top 60 bits and collide fully in pairs; private keys share
+    // those buckets too.
+    let counter_hash = |c: u64| 0x5555_5555_5555_5550 | (c / 2);
+    let trie: Arc<HashTrie<Item>> = Arc::new(HashTrie::new());
+    let workers: Vec<_> = (0..THREADS)
+        .map(|t| {
+            let trie = Arc::clone(&trie);
+            std::thread::spawn(move || {
+                for round in 0..ROUNDS {
+                    let c = u64::from(round) % COUNTERS;
+                    let (h, key) = (counter_hash(c), format!("counter{c}"));
+                    loop {
+                        let cur = trie.get(h, key.as_bytes());
+                        let next = cur.as_ref().map_or(1, |i| i.value + 1);
+                        if trie.compare_exchange(h, key.as_bytes(), cur.as_ref(), Some(item(h, &key, next))) {
+                            break;
+                        }
+                    }
+                    // A private key next to the counters: inserted, then deleted every other round.
+                    let slot = round / 2 % 16;
+                    let own = format!("own{t}-{slot}");
+                    let own_hash = 0x5555_5555_5555_5500 | u64::from(slot) << 4 | t as u64;
+                    if round % 2 == 0 {
+                        trie.insert(item(own_hash, &own, round));
+                    } else {
+                        assert!(trie.remove(own_hash, own.as_bytes()).is_some());
+                    }
+                }
+            })
+        })
+        .collect();
+    let walker = {
+        let trie = Arc::clone(&trie);
+        std::thread::spawn(move || {
+            for _ in 0..200 {
+                let mut last = (0, Vec::new());
+                let _ = trie.walk_from(0, &mut |i| {
+                    let at = (i.hash, i.key.clone());
+                    assert!(at > last, "walks are in (hash, key) order");
+                    last = at;
+                    ControlFlow::Continue(())
+                });
+            }
+        })
+    };
+    for w in workers {
+        w.join().expect("worker");
+    }
+    walker.join().expect("walker");
+    let total: u32 =
+        (0..COUNTERS).map(|c| trie.get(counter_hash(c), format!("counter{c}").as_bytes()).map_or(0, |i| i.value)).sum();
+    assert_eq!(total, THREADS as u32 * ROUNDS);
+    // Every thread ended on an odd round: all its own keys are deleted.
+    assert_eq!(trie.len(), COUNTERS as usize);
+}

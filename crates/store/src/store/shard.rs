@@ -14,7 +14,6 @@
 //! a pointer. And because the index is ours, [`Shard::prefetch`] can start those reads for
 //! a batch of keys at once, so that their misses overlap instead of following each other.
 
-
 use bytes::Bytes;
 use indexmap::IndexSet;
 use rand::Rng;

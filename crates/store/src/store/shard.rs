@@ -382,6 +382,7 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
     use std::collections::HashMap;
+    use crate::compact::INLINE_LEN as INLINE_KEY_LEN;
 
     fn k(key: &[u8]) -> KeyHash<'_> {
         KeyHash::new(key)

@@ -49,6 +49,7 @@ use indexmap::IndexMap;
 
 use super::hash::scan_positions;
 use crate::compact::CompactBytes;
+use crate::prefetch::prefetch;
 
 /// The most levels a skiplist node has (Redis: 32, enough for 2^64 elements at p = 1/4).
 pub const MAX_LEVEL: usize = 32;
@@ -538,6 +539,18 @@ impl SkipList {
         l.next != NIL && (l.score < score || (l.score == score && &self.member(l.next)[..] <= member))
     }
 
+    /// Starts loading the node that `x` links to one level below `level`: where a descent
+    /// goes next if it stops at `x` on this level, so its miss overlaps the steps along
+    /// this level instead of following them.
+    #[inline(always)]
+    fn prefetch_below(&self, x: u32, level: usize) {
+        if let Some(below) = level.checked_sub(1) {
+            if let Some(node) = self.nodes.get(self.link(x, below).next as usize) {
+                prefetch(node);
+            }
+        }
+    }
+
     /// A level between 1 and [`MAX_LEVEL`]: each further level with probability 1/4.
     fn random_level(&mut self) -> usize {
         let mut x = self.rng;
@@ -558,6 +571,7 @@ impl SkipList {
             rank[i] = if i + 1 == self.level { 0 } else { rank[i + 1] };
             loop {
                 let l = self.link(x, i);
+                self.prefetch_below(x, i);
                 if !self.leads_before(l, score, member) {
                     break;
                 }

@@ -186,7 +186,9 @@ mod tests {
         assert!(set.contains(&b"a"[..]));
         assert!(set.contains(&[b'z'; 40][..]));
         assert!(!set.contains(&b"b"[..]));
-        assert!(CompactBytes::from(&b"ab"[..]) < CompactBytes::from(&[b'b'; 30][..]));
-        assert!(CompactBytes::from(&b""[..]) < CompactBytes::from(&b"\0"[..]));
+        let (short, long) = (CompactBytes::from(&b"ab"[..]), CompactBytes::from(&[b'b'; 30][..]));
+        assert!(short < long);
+        let (empty, nul) = (CompactBytes::EMPTY, CompactBytes::from(&b"\0"[..]));
+        assert!(empty < nul);
     }
 }

@@ -92,7 +92,7 @@ enum Op {
 
 /// Member `i`; every third one too long to be kept inline (`CompactBytes`).
 fn member(i: u8) -> Bytes {
-    let padding = if i % 3 == 0 { "-".repeat(24) } else { String::new() };
+    let padding = if i.is_multiple_of(3) { "-".repeat(24) } else { String::new() };
     Bytes::from(format!("m{i:02}{padding}"))
 }
 

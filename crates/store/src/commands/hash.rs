@@ -225,7 +225,7 @@ fn hincrbyfloat(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
     };
     let text = ctx.write_key(&key, |kv, db| {
         update_hash(kv, db, &key, true, |h| {
-            let current = match h.get(&field).map(|v| long_double::parse(v)) {
+            let current = match h.get(&field).map(long_double::parse) {
                 None => Some(LongDouble::ZERO),
                 Some(Some(Parsed::Finite(v))) => Some(v),
                 Some(Some(Parsed::Infinite)) => None,

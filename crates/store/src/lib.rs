@@ -20,6 +20,7 @@ pub mod keyspace;
 pub mod notify;
 pub mod num;
 pub mod persist;
+pub mod prefetch;
 pub mod pubsub;
 pub mod session;
 pub mod store;

@@ -274,9 +274,11 @@ impl Data {
         match value {
             Value::Str(s) => Data::Str(s.to_bytes()),
             Value::List(l) => Data::List(l.iter().map(|e| e.to_bytes()).collect()),
-            Value::Hash(h) => Data::Hash(h.iter().map(|(f, v)| (f.clone(), v.clone())).collect()),
+            Value::Hash(h) => {
+                Data::Hash(h.iter().map(|(f, v)| (Bytes::copy_from_slice(f), Bytes::copy_from_slice(v))).collect())
+            }
             Value::Set(s) => Data::Set(s.iter().collect()),
-            Value::ZSet(z) => Data::ZSet(z.iter().map(|(m, s)| (m.clone(), s.to_bits())).collect()),
+            Value::ZSet(z) => Data::ZSet(z.iter().map(|(m, s)| (Bytes::copy_from_slice(m), s.to_bits())).collect()),
             other => Data::Other(format!("{other:?}")),
         }
     }

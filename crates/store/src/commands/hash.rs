@@ -94,7 +94,7 @@ fn set_pairs(ctx: &mut Ctx<'_>, args: &mut Args, cmd: &str) -> Result<usize, Fra
         update_hash(kv, db, &key, true, |h| {
             let mut added = 0;
             for pair in pairs.chunks_exact(2) {
-                added += h.insert(pair[0].clone(), pair[1].clone()) as usize;
+                added += h.insert(&pair[0], &pair[1]) as usize;
             }
             Ok(added)
         })
@@ -108,7 +108,7 @@ fn hsetnx(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
     let field = args.bytes()?;
     let value = args.bytes()?;
     let set = ctx.write_key(&key, |kv, db| {
-        update_hash(kv, db, &key, true, |h| Ok(!h.contains(&field) && h.insert(field.clone(), value.clone())))
+        update_hash(kv, db, &key, true, |h| Ok(!h.contains(&field) && h.insert(&field, &value)))
     })?;
     let set = set.unwrap_or(false);
     if set {
@@ -151,8 +151,8 @@ fn hmget(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
     read_hash(ctx, &key, |h| Ok(Frame::Array(fields.iter().map(|f| value_or_null(h.and_then(|h| h.get(f)))).collect())))
 }
 
-fn value_or_null(value: Option<&Bytes>) -> Frame {
-    value.map(|v| Frame::Bulk(v.clone())).unwrap_or(Frame::Null)
+fn value_or_null(value: Option<&[u8]>) -> Frame {
+    value.map(Frame::bulk).unwrap_or(Frame::Null)
 }
 
 fn hlen(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
@@ -163,7 +163,7 @@ fn hlen(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
 fn hstrlen(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
     let key = args.bytes()?;
     let field = args.bytes()?;
-    read_hash(ctx, &key, |h| Ok(Frame::Integer(h.and_then(|h| h.get(&field)).map_or(0, Bytes::len) as i64)))
+    read_hash(ctx, &key, |h| Ok(Frame::Integer(h.and_then(|h| h.get(&field)).map_or(0, <[u8]>::len) as i64)))
 }
 
 fn hexists(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
@@ -175,14 +175,14 @@ fn hexists(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
 fn hkeys(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
     let key = args.bytes()?;
     read_hash(ctx, &key, |h| {
-        Ok(Frame::Array(h.into_iter().flat_map(|h| h.iter()).map(|(f, _)| Frame::Bulk(f.clone())).collect()))
+        Ok(Frame::Array(h.into_iter().flat_map(|h| h.iter()).map(|(f, _)| Frame::bulk(f)).collect()))
     })
 }
 
 fn hvals(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
     let key = args.bytes()?;
     read_hash(ctx, &key, |h| {
-        Ok(Frame::Array(h.into_iter().flat_map(|h| h.iter()).map(|(_, v)| Frame::Bulk(v.clone())).collect()))
+        Ok(Frame::Array(h.into_iter().flat_map(|h| h.iter()).map(|(_, v)| Frame::bulk(v)).collect()))
     })
 }
 
@@ -190,12 +190,7 @@ fn hvals(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
 fn hgetall(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
     let key = args.bytes()?;
     read_hash(ctx, &key, |h| {
-        Ok(Frame::Map(
-            h.into_iter()
-                .flat_map(|h| h.iter())
-                .map(|(f, v)| (Frame::Bulk(f.clone()), Frame::Bulk(v.clone())))
-                .collect(),
-        ))
+        Ok(Frame::Map(h.into_iter().flat_map(|h| h.iter()).map(|(f, v)| (Frame::bulk(f), Frame::bulk(v))).collect()))
     })
 }
 
@@ -212,7 +207,7 @@ fn hincrby(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
                 Some(v) => parse_i64(v).ok_or_else(|| Frame::error("ERR hash value is not an integer"))?,
             };
             let n = current.checked_add(by).ok_or_else(error::overflow)?;
-            h.insert(field.clone(), i64_bytes(n));
+            h.insert(&field, &i64_bytes(n));
             Ok(n)
         })
     })?;
@@ -230,7 +225,7 @@ fn hincrbyfloat(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
     };
     let text = ctx.write_key(&key, |kv, db| {
         update_hash(kv, db, &key, true, |h| {
-            let current = match h.get(&field).map(|v| long_double::parse(v)) {
+            let current = match h.get(&field).map(long_double::parse) {
                 None => Some(LongDouble::ZERO),
                 Some(Some(Parsed::Finite(v))) => Some(v),
                 Some(Some(Parsed::Infinite)) => None,
@@ -240,7 +235,7 @@ fn hincrbyfloat(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
                 return Err(Frame::error("ERR increment would produce NaN or Infinity"));
             };
             let text = Bytes::from(sum.to_human_string());
-            h.insert(field.clone(), text.clone());
+            h.insert(&field, &text);
             Ok(text)
         })
     })?;
@@ -274,11 +269,11 @@ fn hrandfield(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
         let picks = random_positions(h.len(), count)?;
         let mut reply = Vec::with_capacity(picks.len() * if with_values && !nested { 2 } else { 1 });
         for (field, value) in picks.into_iter().filter_map(|i| h.get_index(i)) {
-            let field = Frame::Bulk(field.clone());
+            let field = Frame::bulk(field);
             match (with_values, nested) {
                 (false, _) => reply.push(field),
-                (true, true) => reply.push(Frame::Array(vec![field, Frame::Bulk(value.clone())])),
-                (true, false) => reply.extend([field, Frame::Bulk(value.clone())]),
+                (true, true) => reply.push(Frame::Array(vec![field, Frame::bulk(value)])),
+                (true, false) => reply.extend([field, Frame::bulk(value)]),
             }
         }
         Ok(Frame::Array(reply))
@@ -330,7 +325,7 @@ fn hscan(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
             Value::Hash(h) => Some(&**h),
             _ => None,
         },
-        |h, cursor, count, emit| h.scan(cursor, count, |field, value| emit(field, Some(value.clone()))),
+        |h, cursor, count, emit| h.scan(cursor, count, |field, value| emit(field, Some(Bytes::copy_from_slice(value)))),
     )
 }
 

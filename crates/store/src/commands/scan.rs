@@ -72,7 +72,7 @@ impl ScanOptions {
 
 /// What a walk calls for each element it visits: the element's name (which MATCH tests) and,
 /// for hashes and sorted sets, the value or score that follows it in the reply.
-pub type Emit<'a> = dyn FnMut(&Bytes, Option<Bytes>) + 'a;
+pub type Emit<'a> = dyn FnMut(&[u8], Option<Bytes>) + 'a;
 
 /// HSCAN, SSCAN and ZSCAN. `args` starts at the key. `as_type` sees the command's type in a
 /// value (`None`: another type). `walk(collection, cursor, count, emit)` visits about
@@ -101,7 +101,7 @@ pub fn scan_command<T: ?Sized>(
         let mut elements = Vec::new();
         let next = walk(collection, cursor, options.count, &mut |name, extra| {
             if options.matches(name) {
-                elements.push(Frame::Bulk(name.clone()));
+                elements.push(Frame::bulk(name));
                 elements.extend(extra.map(Frame::Bulk));
             }
         });

@@ -107,7 +107,7 @@ fn sadd(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
     let members = args.rest().to_vec();
     let max = max_intset(ctx);
     let added = ctx.write_key(&key, |kv, db| {
-        update_set(kv, db, &key, true, |s| members.iter().filter(|m| s.insert((*m).clone(), max)).count())
+        update_set(kv, db, &key, true, |s| members.iter().filter(|m| s.insert(m, max)).count())
     })?;
     let added = added.unwrap_or(0);
     if added > 0 {
@@ -226,7 +226,7 @@ fn pop_members(s: &mut Set, count: usize, max_intset: usize) -> Vec<Bytes> {
     let mut survivors = Set::default();
     for _ in 0..remaining {
         if let Some(m) = s.pop_random() {
-            survivors.insert(m, max_intset);
+            survivors.insert(&m, max_intset);
         }
     }
     std::mem::replace(s, survivors).iter().collect()
@@ -283,7 +283,7 @@ fn smove(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
             return Ok((is_member, None));
         }
         let emptied = update_set(kv, db, &src, false, |s| s.remove(&member) && s.is_empty())?;
-        let added = update_set(kv, db, &dst, true, |s| s.insert(member.clone(), max))?;
+        let added = update_set(kv, db, &dst, true, |s| s.insert(&member, max))?;
         Ok((true, Some((emptied == Some(true), added == Some(true)))))
     })?;
     if let Some((emptied, added)) = moved {
@@ -364,7 +364,7 @@ fn union(kv: &mut dyn KeyView, db: usize, keys: &[Bytes], max_intset: usize) -> 
     for key in keys {
         with_set(kv, db, key, |s| {
             for m in s.iter() {
-                out.insert(m, max_intset);
+                out.insert(&m, max_intset);
             }
         });
     }
@@ -390,7 +390,7 @@ fn difference(kv: &mut dyn KeyView, db: usize, keys: &[Bytes], max_intset: usize
 fn collect(members: Vec<Bytes>, max_intset: usize) -> Set {
     let mut set = Set::default();
     for m in members {
-        set.insert(m, max_intset);
+        set.insert(&m, max_intset);
     }
     set
 }

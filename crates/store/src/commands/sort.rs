@@ -142,7 +142,7 @@ fn lookup_by_pattern(
     };
     counted.hits += 1;
     match (&entry.value, field) {
-        (Value::Hash(h), Some(field)) => h.get(field).cloned(),
+        (Value::Hash(h), Some(field)) => h.get(field).map(Bytes::copy_from_slice),
         (Value::Str(s), None) => Some(s.to_bytes()),
         _ => None,
     }
@@ -225,9 +225,9 @@ fn run_sort(
         Some(Value::List(l)) if o.dont_sort => Some(natural_window(l.len(), &o, |r| list_range(l, r, o.desc))),
         Some(Value::ZSet(z)) if o.dont_sort => Some(natural_window(z.len(), &o, |r| {
             if o.desc {
-                z.range(z.len() - r.end..z.len() - r.start).rev().map(|(m, _)| m.clone()).collect()
+                z.range(z.len() - r.end..z.len() - r.start).rev().map(|(m, _)| Bytes::copy_from_slice(m)).collect()
             } else {
-                z.range(r).map(|(m, _)| m.clone()).collect()
+                z.range(r).map(|(m, _)| Bytes::copy_from_slice(m)).collect()
             }
         })),
         Some(Value::List(_) | Value::ZSet(_) | Value::Set(_)) => None,
@@ -239,7 +239,7 @@ fn run_sort(
             let elements: Vec<Bytes> = match kv.get(db, key).map(|e| &e.value) {
                 Some(Value::List(l)) => l.iter().map(|e| e.to_bytes()).collect(),
                 Some(Value::Set(s)) => s.iter().collect(),
-                Some(Value::ZSet(z)) => z.iter().map(|(m, _)| m.clone()).collect(),
+                Some(Value::ZSet(z)) => z.iter().map(|(m, _)| Bytes::copy_from_slice(m)).collect(),
                 _ => Vec::new(),
             };
             let mut items: Vec<Item> =

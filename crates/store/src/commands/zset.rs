@@ -178,8 +178,8 @@ fn members_reply(resp3: bool, withscores: bool, items: Vec<(Bytes, f64)>) -> Fra
     }
 }
 
-fn owned_items<'a>(items: impl Iterator<Item = (&'a Bytes, f64)>) -> Vec<(Bytes, f64)> {
-    items.map(|(m, s)| (m.clone(), s)).collect()
+fn owned_items<'a>(items: impl Iterator<Item = (&'a [u8], f64)>) -> Vec<(Bytes, f64)> {
+    items.map(|(m, s)| (Bytes::copy_from_slice(m), s)).collect()
 }
 
 // ---- Numbers ---------------------------------------------------------------------------
@@ -425,12 +425,12 @@ fn add_member(zset: &mut ZSet, member: &Bytes, score: f64, flags: AddFlags) -> R
             if score == current {
                 return Ok((AddOutcome::Unchanged, score));
             }
-            zset.insert(member.clone(), score);
+            zset.insert(member, score);
             Ok((AddOutcome::Updated, score))
         }
         None if flags.xx => Ok((AddOutcome::Skipped, score)),
         None => {
-            zset.insert(member.clone(), score);
+            zset.insert(member, score);
             Ok((AddOutcome::Added, score))
         }
     }
@@ -1040,7 +1040,7 @@ fn zrandmember(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
         return read_zset(ctx, &key, |z| {
             let Some(z) = z else { return Ok(Frame::Null) };
             let i = rand::thread_rng().gen_range(0..z.len());
-            Ok(z.get_index(i).map_or(Frame::Null, |(m, _)| Frame::Bulk(m.clone())))
+            Ok(z.get_index(i).map_or(Frame::Null, |(m, _)| Frame::bulk(m)))
         });
     };
     let count = crate::num::parse_i64(&count).ok_or_else(error::not_integer)?;
@@ -1073,7 +1073,7 @@ fn zrandmember(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
 fn random_members(z: &ZSet, count: i64) -> Vec<(Bytes, f64)> {
     let mut rng = rand::thread_rng();
     let len = z.len();
-    let pick = |i: usize| z.get_index(i).map(|(m, s)| (m.clone(), s));
+    let pick = |i: usize| z.get_index(i).map(|(m, s)| (Bytes::copy_from_slice(m), s));
     if count < 0 {
         return (0..count.unsigned_abs()).filter_map(|_| pick(rng.gen_range(0..len))).collect();
     }
@@ -1190,7 +1190,7 @@ fn parse_combine_options(rest: &[Bytes], numkeys: usize, c: &Combine<'_>) -> Res
 }
 
 /// Calls `visit` with every member and score of the input at `key` (sets count as score 1).
-fn for_each_input(kv: &mut dyn KeyView, db: usize, key: &[u8], mut visit: impl FnMut(&Bytes, f64)) {
+fn for_each_input(kv: &mut dyn KeyView, db: usize, key: &[u8], mut visit: impl FnMut(&[u8], f64)) {
     match kv.get(db, key).map(|e| &e.value) {
         Some(Value::ZSet(z)) => z.iter().for_each(|(m, s)| visit(m, s)),
         Some(Value::Set(s)) => s.iter().for_each(|m| visit(&m, 1.0)),
@@ -1251,7 +1251,12 @@ fn combine_inputs(
             for &i in &order {
                 for_each_input(kv, db, &keys[i], |m, s| {
                     let score = weighted(o.weights[i], s);
-                    acc.entry(m.clone()).and_modify(|a| *a = o.aggregate.apply(*a, score)).or_insert(score);
+                    match acc.get_mut(m) {
+                        Some(a) => *a = o.aggregate.apply(*a, score),
+                        None => {
+                            acc.insert(Bytes::copy_from_slice(m), score);
+                        }
+                    }
                 });
             }
             acc.into_iter().collect()
@@ -1261,7 +1266,7 @@ fn combine_inputs(
             let mut members = Vec::with_capacity(lens[first]);
             let mut scores = Vec::with_capacity(lens[first]);
             for_each_input(kv, db, &keys[first], |m, s| {
-                members.push(m.clone());
+                members.push(Bytes::copy_from_slice(m));
                 scores.push(weighted(o.weights[first], s));
             });
             for &j in &order[1..] {
@@ -1283,7 +1288,7 @@ fn combine_inputs(
         SetOp::Diff => {
             let mut left: std::collections::HashMap<Bytes, f64, ahash::RandomState> = Default::default();
             for_each_input(kv, db, &keys[0], |m, s| {
-                left.insert(m.clone(), s);
+                left.insert(Bytes::copy_from_slice(m), s);
             });
             for (j, key) in keys.iter().enumerate().skip(1) {
                 if left.is_empty() {

@@ -20,6 +20,7 @@ use rand::Rng;
 
 use super::KeyHash;
 use crate::compact::CompactBytes as Key;
+use crate::prefetch::prefetch;
 use crate::value::{Entry, Value, NO_EXPIRY};
 
 type Hasher = ahash::RandomState;
@@ -146,20 +147,6 @@ impl Index {
             prefetch(&self.slots[tag as usize & self.mask()]);
         }
     }
-}
-
-/// Asks the CPU to start loading the cache line holding `*r`; a hint that never faults and
-/// changes nothing.
-#[inline(always)]
-fn prefetch<T>(r: &T) {
-    #[cfg(target_arch = "x86_64")]
-    // SAFETY: `_mm_prefetch` only hints the cache; it cannot fault, and SSE is part of the
-    // x86_64 baseline.
-    unsafe {
-        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>((r as *const T).cast());
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = r;
 }
 
 #[derive(Default, Debug)]
@@ -379,6 +366,7 @@ impl Shard {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::compact::INLINE_LEN as INLINE_KEY_LEN;
     use proptest::prelude::*;
     use std::collections::HashMap;
 

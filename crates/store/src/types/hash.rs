@@ -15,21 +15,22 @@
 //! `listpack` (one packed buffer searched linearly); Tandem has no such structure, so it
 //! says what it has rather than borrow the name.
 //!
-//! Fields and values are stored as copies ([`owned`]): the bytes handed in are usually
-//! slices of a connection's read buffer, which a stored slice would keep alive.
+//! Fields and values are stored as [`CompactBytes`], copies of the bytes handed in (usually
+//! slices of a connection's read buffer, which a stored slice would keep alive). A field or
+//! value of up to 22 bytes lives inside its table entry, so a lookup compares it without
+//! following a pointer and storing it allocates nothing.
 
-use bytes::Bytes;
 use indexmap::IndexMap;
 use rand::Rng;
 
-use crate::value::owned;
+use crate::compact::CompactBytes;
 
 type Hasher = ahash::RandomState;
 
 /// A hash value. Never empty while stored under a key: commands delete the key instead.
 #[derive(Clone, Debug, Default)]
 pub struct Hash {
-    map: IndexMap<Bytes, Bytes, Hasher>,
+    map: IndexMap<CompactBytes, CompactBytes, Hasher>,
 }
 
 impl Hash {
@@ -47,8 +48,8 @@ impl Hash {
     }
 
     /// The value of `field`.
-    pub fn get(&self, field: &[u8]) -> Option<&Bytes> {
-        self.map.get(field)
+    pub fn get(&self, field: &[u8]) -> Option<&[u8]> {
+        self.map.get(field).map(CompactBytes::as_slice)
     }
 
     pub fn contains(&self, field: &[u8]) -> bool {
@@ -57,17 +58,10 @@ impl Hash {
 
     /// Sets `field` to `value`, keeping the field's position if it exists. Returns true if
     /// the field is new.
-    pub fn insert(&mut self, field: Bytes, value: Bytes) -> bool {
-        match self.map.get_mut(&field[..]) {
-            Some(v) => {
-                *v = owned(value);
-                false
-            }
-            None => {
-                self.map.insert(owned(field), owned(value));
-                true
-            }
-        }
+    pub fn insert(&mut self, field: &[u8], value: &[u8]) -> bool {
+        // One lookup; an existing field keeps its stored copy and its position.
+        let (_, old) = self.map.insert_full(CompactBytes::from(field), CompactBytes::from(value));
+        old.is_none()
     }
 
     /// Removes `field`; returns true if it was there.
@@ -76,27 +70,27 @@ impl Hash {
     }
 
     /// Every field and value, in position order.
-    pub fn iter(&self) -> impl Iterator<Item = (&Bytes, &Bytes)> {
-        self.map.iter()
+    pub fn iter(&self) -> impl Iterator<Item = (&[u8], &[u8])> {
+        self.map.iter().map(|(f, v)| (f.as_slice(), v.as_slice()))
     }
 
     /// A uniformly random field and its value; `None` if the hash is empty.
-    pub fn random(&self) -> Option<(&Bytes, &Bytes)> {
+    pub fn random(&self) -> Option<(&[u8], &[u8])> {
         if self.map.is_empty() {
             return None;
         }
-        self.map.get_index(rand::thread_rng().gen_range(0..self.map.len()))
+        self.get_index(rand::thread_rng().gen_range(0..self.map.len()))
     }
 
     /// The field and value at `position` (`0..len()`).
-    pub fn get_index(&self, position: usize) -> Option<(&Bytes, &Bytes)> {
-        self.map.get_index(position)
+    pub fn get_index(&self, position: usize) -> Option<(&[u8], &[u8])> {
+        self.map.get_index(position).map(|(f, v)| (f.as_slice(), v.as_slice()))
     }
 
     /// One step of HSCAN: visits about `count` fields from `cursor` (see [`scan_positions`]).
-    pub fn scan(&self, cursor: u64, count: usize, mut visit: impl FnMut(&Bytes, &Bytes)) -> u64 {
+    pub fn scan(&self, cursor: u64, count: usize, mut visit: impl FnMut(&[u8], &[u8])) -> u64 {
         scan_positions(self.map.len(), cursor, count, |i| {
-            if let Some((field, value)) = self.map.get_index(i) {
+            if let Some((field, value)) = self.get_index(i) {
                 visit(field, value);
             }
         })
@@ -138,7 +132,7 @@ mod tests {
     fn hash(pairs: &[(&str, &str)]) -> Hash {
         let mut h = Hash::default();
         for (f, v) in pairs {
-            h.insert(Bytes::copy_from_slice(f.as_bytes()), Bytes::copy_from_slice(v.as_bytes()));
+            h.insert(f.as_bytes(), v.as_bytes());
         }
         h
     }
@@ -146,20 +140,21 @@ mod tests {
     #[test]
     fn insert_reports_new_fields_and_overwrites_values() {
         let mut h = Hash::default();
-        assert!(h.insert(Bytes::from_static(b"f"), Bytes::from_static(b"1")));
-        assert!(!h.insert(Bytes::from_static(b"f"), Bytes::from_static(b"2")));
-        assert_eq!(h.get(b"f").map(|v| &v[..]), Some(&b"2"[..]));
+        assert!(h.insert(b"f", b"1"));
+        assert!(!h.insert(b"f", b"2"));
+        assert_eq!(h.get(b"f"), Some(&b"2"[..]));
         assert_eq!(h.len(), 1);
     }
 
     #[test]
     fn stored_bytes_do_not_share_the_caller_buffer() {
-        let buffer = Bytes::from_static(b"fieldvalue");
+        let buffer = [b'f'; 40];
         let mut h = Hash::default();
-        h.insert(buffer.slice(0..5), buffer.slice(5..));
+        h.insert(&buffer[..30], &buffer[30..]);
         let (f, v) = h.iter().next().expect("one field");
         assert_ne!(f.as_ptr(), buffer.as_ptr());
-        assert_ne!(v.as_ptr(), buffer[5..].as_ptr());
+        assert_ne!(v.as_ptr(), buffer[30..].as_ptr());
+        assert_eq!((f.len(), v.len()), (30, 10));
     }
 
     #[test]
@@ -186,14 +181,14 @@ mod tests {
     fn scan_sees_every_field_present_throughout_despite_removals() {
         let mut h = Hash::default();
         for i in 0..100 {
-            h.insert(Bytes::from(i.to_string()), Bytes::new());
+            h.insert(i.to_string().as_bytes(), b"");
         }
         let mut seen = std::collections::HashSet::new();
         let mut cursor = 0;
         let mut removed = 0;
         loop {
             cursor = h.scan(cursor, 7, |f, _| {
-                seen.insert(f.clone());
+                seen.insert(f.to_vec());
             });
             // Remove fields below and above the cursor between steps.
             for victim in [removed * 2, 99 - removed * 2] {

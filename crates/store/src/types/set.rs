@@ -16,16 +16,18 @@
 //! [`scan_positions`], which sees every member present for the whole iteration because
 //! removal uses `swap_remove` (see `types::hash`).
 //!
-//! Members are stored as copies ([`owned`]): the bytes handed in are usually slices of a
-//! connection's read buffer.
+//! Hashtable members are stored as [`CompactBytes`], copies of the bytes handed in (usually
+//! slices of a connection's read buffer): a member of up to 22 bytes lives inside the table
+//! entry, so a lookup compares it without following a pointer and adding it allocates
+//! nothing. Members handed out are `Bytes` copies (or integers formatted as decimal).
 
 use bytes::Bytes;
 use indexmap::IndexSet;
 use rand::Rng;
 
 use super::hash::scan_positions;
+use crate::compact::CompactBytes;
 use crate::num::{i64_bytes, parse_i64};
-use crate::value::owned;
 
 type Hasher = ahash::RandomState;
 
@@ -39,7 +41,7 @@ pub struct Set {
 enum Repr {
     /// Sorted and distinct.
     Ints(Vec<i64>),
-    Table(IndexSet<Bytes, Hasher>),
+    Table(IndexSet<CompactBytes, Hasher>),
 }
 
 /// An empty intset: what Redis creates for a set whose first member is still to come.
@@ -78,23 +80,21 @@ impl Set {
 
     /// Adds `member`; returns true if it was not there. An intset becomes a hashtable when
     /// `member` is not an integer, or when it would hold more than `max_intset` members.
-    pub fn insert(&mut self, member: Bytes, max_intset: usize) -> bool {
-        if let Repr::Ints(v) = &mut self.repr {
-            let Some(n) = parse_i64(&member) else {
-                self.convert();
-                return self.insert(member, max_intset);
-            };
-            let Err(at) = v.binary_search(&n) else { return false };
-            v.insert(at, n);
-            if v.len() > max_intset {
-                self.convert();
-            }
-            return true;
+    pub fn insert(&mut self, member: &[u8], max_intset: usize) -> bool {
+        let v = match &mut self.repr {
+            Repr::Table(t) => return t.insert(CompactBytes::from(member)),
+            Repr::Ints(v) => v,
+        };
+        let Some(n) = parse_i64(member) else {
+            self.convert();
+            return self.insert(member, max_intset);
+        };
+        let Err(at) = v.binary_search(&n) else { return false };
+        v.insert(at, n);
+        if v.len() > max_intset {
+            self.convert();
         }
-        match &mut self.repr {
-            Repr::Table(t) if !t.contains(&member[..]) => t.insert(owned(member)),
-            _ => false,
-        }
+        true
     }
 
     /// Removes `member`; returns true if it was there.
@@ -115,7 +115,7 @@ impl Set {
     pub fn get_index(&self, position: usize) -> Option<Bytes> {
         match &self.repr {
             Repr::Ints(v) => v.get(position).map(|&n| i64_bytes(n)),
-            Repr::Table(t) => t.get_index(position).cloned(),
+            Repr::Table(t) => t.get_index(position).map(CompactBytes::to_bytes),
         }
     }
 
@@ -129,7 +129,7 @@ impl Set {
         let position = self.random_position()?;
         match &mut self.repr {
             Repr::Ints(v) => Some(i64_bytes(v.remove(position))),
-            Repr::Table(t) => t.swap_remove_index(position),
+            Repr::Table(t) => t.swap_remove_index(position).map(|m| m.to_bytes()),
         }
     }
 
@@ -156,7 +156,7 @@ impl Set {
             }
             Repr::Table(t) => scan_positions(t.len(), cursor, count, |i| {
                 if let Some(m) = t.get_index(i) {
-                    visit(m.clone());
+                    visit(m.to_bytes());
                 }
             }),
         }
@@ -165,7 +165,7 @@ impl Set {
     /// Turns an intset into a hashtable of the same members, in the same order.
     fn convert(&mut self) {
         if let Repr::Ints(v) = &self.repr {
-            let table = v.iter().map(|&n| i64_bytes(n)).collect();
+            let table = v.iter().map(|&n| CompactBytes::from(&i64_bytes(n))).collect();
             self.repr = Repr::Table(table);
         }
     }
@@ -184,7 +184,7 @@ impl PartialEq for Set {
 /// The members of a [`Set`], as [`Set::iter`] yields them (integers formatted as decimal).
 pub enum Members<'a> {
     Ints(std::slice::Iter<'a, i64>),
-    Table(indexmap::set::Iter<'a, Bytes>),
+    Table(indexmap::set::Iter<'a, CompactBytes>),
 }
 
 impl Iterator for Members<'_> {
@@ -193,7 +193,7 @@ impl Iterator for Members<'_> {
     fn next(&mut self) -> Option<Bytes> {
         match self {
             Members::Ints(it) => it.next().map(|&n| i64_bytes(n)),
-            Members::Table(it) => it.next().cloned(),
+            Members::Table(it) => it.next().map(CompactBytes::to_bytes),
         }
     }
 
@@ -212,7 +212,7 @@ mod tests {
     fn set(members: &[&str], max_intset: usize) -> Set {
         let mut s = Set::default();
         for m in members {
-            s.insert(Bytes::copy_from_slice(m.as_bytes()), max_intset);
+            s.insert(m.as_bytes(), max_intset);
         }
         s
     }
@@ -234,7 +234,7 @@ mod tests {
     fn a_non_integer_member_converts_to_a_hashtable() {
         for odd in ["a", "01", "-0", "+1", " 1", "9223372036854775808"] {
             let mut s = set(&["1", "2"], 512);
-            assert!(s.insert(Bytes::copy_from_slice(odd.as_bytes()), 512));
+            assert!(s.insert(odd.as_bytes(), 512));
             assert_eq!(s.encoding(), "hashtable", "{odd:?}");
             assert!(s.contains(odd.as_bytes()) && s.contains(b"1") && s.contains(b"2"));
             assert_eq!(s.len(), 3);
@@ -246,7 +246,7 @@ mod tests {
         let s = set(&["1", "2", "3"], 3);
         assert_eq!(s.encoding(), "intset");
         let mut s = s;
-        s.insert(Bytes::from_static(b"4"), 3);
+        s.insert(b"4", 3);
         assert_eq!(s.encoding(), "hashtable");
         assert_eq!(s.len(), 4);
     }

@@ -23,9 +23,20 @@
 //! compare equal, as they do in Redis, so they tie and the member decides the order; a
 //! stored `-0` stays `-0`, as in Redis's skiplist encoding (its listpack reads it back as 0).
 //!
-//! Members are stored as copies ([`owned`]): the bytes handed in are usually slices of a
-//! connection's read buffer, which a stored slice would keep alive. The hash table and the
-//! skiplist share each copy.
+//! Members are stored as [`CompactBytes`], copies of the bytes handed in (usually slices of
+//! a connection's read buffer, which a stored slice would keep alive). The hash table and
+//! the skiplist node each hold one: a member of up to 22 bytes lives inside the table entry
+//! and the node (no allocation, no pointer to follow when comparing), a longer one costs an
+//! allocation in each.
+//!
+//! Node layout, for one cache miss per step of a descent (what ZADD on a large set costs):
+//! what a descent reads of a node — its first [`INLINE_LEVELS`] links, score, backward link
+//! and level count — is one 64-byte line; the member and the links of the rare taller node
+//! (1 in 64) live in vectors beside it. Every link also holds a copy of the score of the
+//! node it leads to, so deciding *not* to step along a link reads only the current node;
+//! the next node is read when the descent steps onto it, or to compare members when the
+//! scores tie. Insert, delete and score updates keep those copies equal to the scores
+//! (`assert_consistent` checks it).
 //!
 //! Bounds: links are `u32` indexes, so a sorted set holds fewer than `u32::MAX` members;
 //! levels are at most [`MAX_LEVEL`] (Redis's `ZSKIPLIST_MAXLEVEL`).
@@ -37,7 +48,8 @@ use bytes::Bytes;
 use indexmap::IndexMap;
 
 use super::hash::scan_positions;
-use crate::value::owned;
+use crate::compact::CompactBytes;
+use crate::prefetch::prefetch;
 
 /// The most levels a skiplist node has (Redis: 32, enough for 2^64 elements at p = 1/4).
 pub const MAX_LEVEL: usize = 32;
@@ -45,7 +57,7 @@ pub const MAX_LEVEL: usize = 32;
 /// A sorted set value. See the module documentation.
 #[derive(Clone, Default)]
 pub struct ZSet {
-    scores: IndexMap<Bytes, f64, ahash::RandomState>,
+    scores: IndexMap<CompactBytes, f64, ahash::RandomState>,
     order: SkipList,
 }
 
@@ -76,26 +88,19 @@ impl ZSet {
         self.scores.contains_key(member)
     }
 
-    /// Sets the score of `member`, adding it if it is new (as an owned copy of its bytes);
-    /// returns the score it had. Setting a score equal to the current one changes nothing.
-    pub fn insert(&mut self, member: Bytes, score: f64) -> Option<f64> {
+    /// Sets the score of `member`, adding it if it is new (as a copy of its bytes); returns
+    /// the score it had. Setting a score equal to the current one changes nothing.
+    pub fn insert(&mut self, member: &[u8], score: f64) -> Option<f64> {
         debug_assert!(!score.is_nan(), "a sorted set score is never NaN");
-        match self.scores.get_mut(&member[..]) {
-            Some(current) => {
-                let old = *current;
-                if old != score {
-                    *current = score;
-                    self.order.update_score(old, &member, score);
-                }
-                Some(old)
-            }
-            None => {
-                let member = owned(member);
-                self.scores.insert(member.clone(), score);
-                self.order.insert(member, score);
-                None
-            }
+        // One hash lookup whether the member is new or not.
+        let (index, old) = self.scores.insert_full(CompactBytes::from(member), score);
+        match old {
+            None => self.order.insert(CompactBytes::from(member), score),
+            // Equal scores include 0 over -0: the stored -0 stays (see the module docs).
+            Some(old) if old == score => self.scores[index] = old,
+            Some(old) => self.order.update_score(old, member, score),
         }
+        old
     }
 
     /// Removes `member`, returning its score.
@@ -114,21 +119,20 @@ impl ZSet {
     }
 
     /// The member at 0-based position `rank` in ascending order, in O(log N).
-    pub fn get(&self, rank: usize) -> Option<(&Bytes, f64)> {
+    pub fn get(&self, rank: usize) -> Option<(&[u8], f64)> {
         let i = self.order.at_rank(rank)?;
-        let node = self.order.node(i);
-        Some((&node.member, node.score))
+        Some((self.order.member(i), self.order.node(i).score))
     }
 
     /// The member at `position` of the hash table (not a rank): with a random position, a
     /// uniformly random member in O(1).
-    pub fn get_index(&self, position: usize) -> Option<(&Bytes, f64)> {
-        self.scores.get_index(position).map(|(m, s)| (m, *s))
+    pub fn get_index(&self, position: usize) -> Option<(&[u8], f64)> {
+        self.scores.get_index(position).map(|(m, s)| (m.as_slice(), *s))
     }
 
     /// One step of ZSCAN: visits about `count` members from `cursor` (see
     /// `types::hash::scan_positions`) and returns the cursor to continue from, 0 when done.
-    pub fn scan(&self, cursor: u64, count: usize, mut visit: impl FnMut(&Bytes, f64)) -> u64 {
+    pub fn scan(&self, cursor: u64, count: usize, mut visit: impl FnMut(&[u8], f64)) -> u64 {
         scan_positions(self.scores.len(), cursor, count, |i| {
             if let Some((member, score)) = self.scores.get_index(i) {
                 visit(member, *score);
@@ -137,12 +141,12 @@ impl ZSet {
     }
 
     /// The lowest-ranked member.
-    pub fn first(&self) -> Option<(&Bytes, f64)> {
+    pub fn first(&self) -> Option<(&[u8], f64)> {
         self.iter().next()
     }
 
     /// The highest-ranked member.
-    pub fn last(&self) -> Option<(&Bytes, f64)> {
+    pub fn last(&self) -> Option<(&[u8], f64)> {
         self.iter().next_back()
     }
 
@@ -168,8 +172,8 @@ impl ZSet {
         if range.is_empty() {
             return 0..0;
         }
-        let start = self.order.count_while(|n| !range.above_min(n.score));
-        let end = self.order.count_while(|n| range.below_max(n.score));
+        let start = self.order.count_while(|score, _| !range.above_min(score));
+        let end = self.order.count_while(|score, _| range.below_max(score));
         start..end.max(start)
     }
 
@@ -180,8 +184,8 @@ impl ZSet {
         if range.is_empty() {
             return 0..0;
         }
-        let start = self.order.count_while(|n| !range.above_min(&n.member));
-        let end = self.order.count_while(|n| range.below_max(&n.member));
+        let start = self.order.count_while(|_, member| !range.above_min(member));
+        let end = self.order.count_while(|_, member| range.below_max(member));
         start..end.max(start)
     }
 
@@ -202,14 +206,14 @@ impl ZSet {
 
     /// Removes and returns the lowest-ranked member.
     pub fn pop_first(&mut self) -> Option<(Bytes, f64)> {
-        let (member, score) = self.first().map(|(m, s)| (m.clone(), s))?;
+        let (member, score) = self.first().map(|(m, s)| (Bytes::copy_from_slice(m), s))?;
         self.remove(&member);
         Some((member, score))
     }
 
     /// Removes and returns the highest-ranked member.
     pub fn pop_last(&mut self) -> Option<(Bytes, f64)> {
-        let (member, score) = self.last().map(|(m, s)| (m.clone(), s))?;
+        let (member, score) = self.last().map(|(m, s)| (Bytes::copy_from_slice(m), s))?;
         self.remove(&member);
         Some((member, score))
     }
@@ -230,7 +234,11 @@ impl ZSet {
         self.order.assert_consistent();
         assert_eq!(self.order.len, self.scores.len(), "skiplist and hash sizes differ");
         for (member, score) in self.iter() {
-            assert_eq!(self.scores.get(member), Some(&score), "hash disagrees on {member:?}");
+            assert_eq!(
+                self.scores.get(member).map(|s| s.to_bits()),
+                Some(score.to_bits()),
+                "hash disagrees on {member:?}"
+            );
         }
     }
 }
@@ -247,11 +255,11 @@ impl fmt::Debug for ZSet {
     }
 }
 
-impl FromIterator<(Bytes, f64)> for ZSet {
-    fn from_iter<I: IntoIterator<Item = (Bytes, f64)>>(iter: I) -> ZSet {
+impl<M: AsRef<[u8]>> FromIterator<(M, f64)> for ZSet {
+    fn from_iter<I: IntoIterator<Item = (M, f64)>>(iter: I) -> ZSet {
         let mut z = ZSet::new();
         for (member, score) in iter {
-            z.insert(member, score);
+            z.insert(member.as_ref(), score);
         }
         z
     }
@@ -367,16 +375,16 @@ pub struct Iter<'a> {
 }
 
 impl<'a> Iterator for Iter<'a> {
-    type Item = (&'a Bytes, f64);
+    type Item = (&'a [u8], f64);
 
     fn next(&mut self) -> Option<Self::Item> {
         if self.remaining == 0 {
             return None;
         }
         self.remaining -= 1;
-        let node = self.list.node(self.front);
-        self.front = node.links[0].next;
-        Some((&node.member, node.score))
+        let (node, member) = (self.list.node(self.front), self.list.member(self.front));
+        self.front = node.low[0].next;
+        Some((member, node.score))
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
@@ -390,9 +398,9 @@ impl DoubleEndedIterator for Iter<'_> {
             return None;
         }
         self.remaining -= 1;
-        let node = self.list.node(self.back);
+        let (node, member) = (self.list.node(self.back), self.list.member(self.back));
         self.back = node.backward;
-        Some((&node.member, node.score))
+        Some((member, node.score))
     }
 }
 
@@ -406,47 +414,58 @@ const HEAD: u32 = 0;
 const NIL: u32 = u32::MAX;
 /// Freed arena slots below this many are never worth a compaction.
 const COMPACT_MIN_FREE: usize = 64;
+/// Levels a node keeps inline (63 nodes in 64 have no more); a taller node keeps the
+/// others in [`SkipList::high`].
+const INLINE_LEVELS: usize = 3;
 
-/// One forward link of a node: where it goes, and how many level-0 steps it jumps over.
-/// The span of a link to NIL counts the nodes after its node (Redis keeps it that way).
+/// One forward link of a node: where it goes, how many level-0 steps it jumps over, and the
+/// score of the node it goes to (a copy, so a descent can decide not to step along it
+/// without reading that node). The span of a link to NIL counts the nodes after its node
+/// (Redis keeps it that way); its score is meaningless.
 #[derive(Clone, Copy, Debug)]
+#[repr(C)]
 struct Link {
     next: u32,
     span: u32,
+    score: f64,
 }
 
-#[derive(Clone, Debug)]
+/// A link to NIL, as a new node's links start.
+const END: Link = Link { next: NIL, span: 0, score: 0.0 };
+
+/// What a descent reads of a node: exactly one cache line.
+#[derive(Clone, Copy, Debug)]
+#[repr(C, align(64))]
 struct Node {
-    member: Bytes,
+    /// Levels `0..INLINE_LEVELS` (those below `level`).
+    low: [Link; INLINE_LEVELS],
     score: f64,
     /// The previous node at level 0 (NIL for the first).
     backward: u32,
-    links: Box<[Link]>,
+    /// How many levels this node has.
+    level: u32,
 }
 
 impl Node {
-    fn new(member: Bytes, score: f64, level: usize) -> Node {
-        Node { member, score, backward: NIL, links: vec![Link { next: NIL, span: 0 }; level].into_boxed_slice() }
-    }
-
-    /// True if this node sorts before (`score`, `member`).
-    fn before(&self, score: f64, member: &[u8]) -> bool {
-        self.score < score || (self.score == score && &self.member[..] < member)
-    }
-
-    /// True if this node sorts before or at (`score`, `member`).
-    fn not_after(&self, score: f64, member: &[u8]) -> bool {
-        self.score < score || (self.score == score && &self.member[..] <= member)
+    fn new(score: f64, level: usize) -> Node {
+        Node { low: [END; INLINE_LEVELS], score, backward: NIL, level: level as u32 }
     }
 }
 
 /// For each level, the last node before a position and that node's 1-based rank.
 type Path = ([u32; MAX_LEVEL], [usize; MAX_LEVEL]);
 
+/// The skiplist's nodes live in an arena of three parallel vectors indexed by node: the
+/// part every descent reads ([`Node`], one cache line), the member (read on a score tie and
+/// when a member is handed out) and the levels above [`INLINE_LEVELS`] (most nodes have
+/// none; the few that do are on every descent's way, so those stay cached).
 #[derive(Clone, Debug)]
 struct SkipList {
     /// `nodes[HEAD]` is the head; freed slots hold an empty node and are listed in `free`.
     nodes: Vec<Node>,
+    members: Vec<CompactBytes>,
+    /// Levels `INLINE_LEVELS..level` of each node (empty, and not allocated, for most).
+    high: Vec<Box<[Link]>>,
     free: Vec<u32>,
     tail: u32,
     len: usize,
@@ -459,7 +478,9 @@ struct SkipList {
 impl Default for SkipList {
     fn default() -> SkipList {
         SkipList {
-            nodes: vec![Node::new(Bytes::new(), 0.0, MAX_LEVEL)],
+            nodes: vec![Node::new(0.0, MAX_LEVEL)],
+            members: vec![CompactBytes::EMPTY],
+            high: vec![high_levels(MAX_LEVEL)],
             free: Vec::new(),
             tail: NIL,
             len: 0,
@@ -467,6 +488,11 @@ impl Default for SkipList {
             rng: 0x9E37_79B9_7F4A_7C15,
         }
     }
+}
+
+/// The links of a new node of `level` levels above [`INLINE_LEVELS`].
+fn high_levels(level: usize) -> Box<[Link]> {
+    vec![END; level.saturating_sub(INLINE_LEVELS)].into_boxed_slice()
 }
 
 impl SkipList {
@@ -478,12 +504,51 @@ impl SkipList {
         &mut self.nodes[i as usize]
     }
 
+    fn member(&self, i: u32) -> &CompactBytes {
+        &self.members[i as usize]
+    }
+
     fn link(&self, i: u32, level: usize) -> Link {
-        self.nodes[i as usize].links[level]
+        match level.checked_sub(INLINE_LEVELS) {
+            None => self.nodes[i as usize].low[level],
+            Some(high) => self.high[i as usize][high],
+        }
     }
 
     fn link_mut(&mut self, i: u32, level: usize) -> &mut Link {
-        &mut self.nodes[i as usize].links[level]
+        match level.checked_sub(INLINE_LEVELS) {
+            None => &mut self.nodes[i as usize].low[level],
+            Some(high) => &mut self.high[i as usize][high],
+        }
+    }
+
+    /// True if node `x` sorts before (`score`, `member`).
+    fn before(&self, x: u32, score: f64, member: &[u8]) -> bool {
+        let s = self.node(x).score;
+        s < score || (s == score && &self.member(x)[..] < member)
+    }
+
+    /// True if `l` leads to a node that sorts before (`score`, `member`). The link's copy of
+    /// the score decides unless it ties; only then is the node read.
+    fn leads_before(&self, l: Link, score: f64, member: &[u8]) -> bool {
+        l.next != NIL && (l.score < score || (l.score == score && &self.member(l.next)[..] < member))
+    }
+
+    /// True if `l` leads to a node that sorts before or at (`score`, `member`).
+    fn leads_not_after(&self, l: Link, score: f64, member: &[u8]) -> bool {
+        l.next != NIL && (l.score < score || (l.score == score && &self.member(l.next)[..] <= member))
+    }
+
+    /// Starts loading the node that `x` links to one level below `level`: where a descent
+    /// goes next if it stops at `x` on this level, so its miss overlaps the steps along
+    /// this level instead of following them.
+    #[inline(always)]
+    fn prefetch_below(&self, x: u32, level: usize) {
+        if let Some(below) = level.checked_sub(1) {
+            if let Some(node) = self.nodes.get(self.link(x, below).next as usize) {
+                prefetch(node);
+            }
+        }
     }
 
     /// A level between 1 and [`MAX_LEVEL`]: each further level with probability 1/4.
@@ -506,7 +571,8 @@ impl SkipList {
             rank[i] = if i + 1 == self.level { 0 } else { rank[i + 1] };
             loop {
                 let l = self.link(x, i);
-                if l.next == NIL || !self.node(l.next).before(score, member) {
+                self.prefetch_below(x, i);
+                if !self.leads_before(l, score, member) {
                     break;
                 }
                 rank[i] += l.span as usize;
@@ -517,28 +583,34 @@ impl SkipList {
         (update, rank)
     }
 
-    /// Puts `node` in a free slot of the arena.
-    fn alloc(&mut self, node: Node) -> u32 {
+    /// Puts a node of `level` levels for (`score`, `member`) in a free slot of the arena.
+    fn alloc(&mut self, member: CompactBytes, score: f64, level: usize) -> u32 {
+        let node = Node::new(score, level);
         if let Some(i) = self.free.pop() {
             self.nodes[i as usize] = node;
+            self.members[i as usize] = member;
+            self.high[i as usize] = high_levels(level);
             return i;
         }
         let i = self.nodes.len();
         assert!(i < NIL as usize, "a sorted set holds fewer than u32::MAX members");
         self.nodes.push(node);
+        self.members.push(member);
+        self.high.push(high_levels(level));
         i as u32
     }
 
     /// Frees the slot of an unlinked node, returning its member.
-    fn release(&mut self, i: u32) -> Bytes {
-        let node = std::mem::replace(self.node_mut(i), Node::new(Bytes::new(), 0.0, 0));
+    fn release(&mut self, i: u32) -> CompactBytes {
+        self.nodes[i as usize] = Node::new(0.0, 0);
+        self.high[i as usize] = Box::default();
         self.free.push(i);
-        node.member
+        std::mem::take(&mut self.members[i as usize])
     }
 
     /// Links a new node for (`score`, `member`), which must not be in the list (Redis's
     /// `zslInsert`).
-    fn insert(&mut self, member: Bytes, score: f64) {
+    fn insert(&mut self, member: CompactBytes, score: f64) {
         let (mut update, mut rank) = self.path(score, &member);
         let level = self.random_level();
         if level > self.level {
@@ -549,12 +621,12 @@ impl SkipList {
             }
             self.level = level;
         }
-        let x = self.alloc(Node::new(member, score, level));
+        let x = self.alloc(member, score, level);
         for i in 0..level {
             let before = self.link(update[i], i);
             let crossed = (rank[0] - rank[i]) as u32;
-            *self.link_mut(x, i) = Link { next: before.next, span: before.span - crossed };
-            *self.link_mut(update[i], i) = Link { next: x, span: crossed + 1 };
+            *self.link_mut(x, i) = Link { span: before.span - crossed, ..before };
+            *self.link_mut(update[i], i) = Link { next: x, span: crossed + 1, score };
         }
         for (i, &u) in update.iter().enumerate().take(self.level).skip(level) {
             self.link_mut(u, i).span += 1;
@@ -573,7 +645,7 @@ impl SkipList {
             let before = self.link(u, i);
             if before.next == x {
                 let after = self.link(x, i);
-                *self.link_mut(u, i) = Link { next: after.next, span: before.span + after.span - 1 };
+                *self.link_mut(u, i) = Link { span: before.span + after.span - 1, ..after };
             } else {
                 self.link_mut(u, i).span -= 1;
             }
@@ -590,10 +662,10 @@ impl SkipList {
     }
 
     /// Removes (`score`, `member`), returning the stored member bytes.
-    fn remove(&mut self, score: f64, member: &[u8]) -> Option<Bytes> {
+    fn remove(&mut self, score: f64, member: &[u8]) -> Option<CompactBytes> {
         let (update, _) = self.path(score, member);
         let x = self.link(update[0], 0).next;
-        if x == NIL || self.node(x).score != score || self.node(x).member != member {
+        if x == NIL || self.node(x).score != score || *self.member(x) != *member {
             return None;
         }
         self.unlink(x, &update);
@@ -605,10 +677,15 @@ impl SkipList {
     fn update_score(&mut self, old: f64, member: &[u8], new: f64) {
         let (update, _) = self.path(old, member);
         let x = self.link(update[0], 0).next;
-        debug_assert!(x != NIL && self.node(x).score == old && self.node(x).member == member);
-        let (backward, next) = (self.node(x).backward, self.link(x, 0).next);
-        if (backward == NIL || self.node(backward).score < new) && (next == NIL || self.node(next).score > new) {
+        debug_assert!(x != NIL && self.node(x).score == old && *self.member(x) == *member);
+        let (backward, next) = (self.node(x).backward, self.link(x, 0));
+        if (backward == NIL || self.node(backward).score < new) && (next.next == NIL || next.score > new) {
             self.node_mut(x).score = new;
+            // Every link into `x` starts at one of its predecessors on the path.
+            for (i, &u) in update.iter().enumerate().take(self.node(x).level as usize) {
+                debug_assert_eq!(self.link(u, i).next, x);
+                self.link_mut(u, i).score = new;
+            }
             return;
         }
         self.unlink(x, &update);
@@ -623,13 +700,13 @@ impl SkipList {
         for i in (0..self.level).rev() {
             loop {
                 let l = self.link(x, i);
-                if l.next == NIL || !self.node(l.next).not_after(score, member) {
+                if !self.leads_not_after(l, score, member) {
                     break;
                 }
                 rank += l.span as usize;
                 x = l.next;
             }
-            if x != HEAD && self.node(x).member == member {
+            if x != HEAD && self.node(x).score == score && *self.member(x) == *member {
                 return Some(rank - 1);
             }
         }
@@ -660,15 +737,17 @@ impl SkipList {
         None
     }
 
-    /// How many nodes from the start satisfy `pred`, which must hold for a prefix of the
-    /// list and fail for the rest (the skiplist descent of `zslFirstInRange`).
-    fn count_while(&self, pred: impl Fn(&Node) -> bool) -> usize {
+    /// How many nodes from the start satisfy `pred(score, member)`, which must hold for a
+    /// prefix of the list and fail for the rest (the skiplist descent of
+    /// `zslFirstInRange`). The score comes from the link, so a predicate on the score alone
+    /// never reads the node.
+    fn count_while(&self, pred: impl Fn(f64, &CompactBytes) -> bool) -> usize {
         let mut x = HEAD;
         let mut count = 0usize;
         for i in (0..self.level).rev() {
             loop {
                 let l = self.link(x, i);
-                if l.next == NIL || !pred(self.node(l.next)) {
+                if l.next == NIL || !pred(l.score, self.member(l.next)) {
                     break;
                 }
                 count += l.span as usize;
@@ -680,7 +759,7 @@ impl SkipList {
 
     /// Removes the nodes at 0-based ranks `start..end`, passing each member to `removed`
     /// (Redis's `zslDeleteRangeByRank`). Returns how many were removed.
-    fn remove_ranks(&mut self, start: usize, end: usize, mut removed: impl FnMut(Bytes)) -> usize {
+    fn remove_ranks(&mut self, start: usize, end: usize, mut removed: impl FnMut(CompactBytes)) -> usize {
         let mut update = [HEAD; MAX_LEVEL];
         let mut x = HEAD;
         let mut traversed = 0usize;
@@ -721,19 +800,17 @@ impl SkipList {
             order.push(x);
             x = self.link(x, 0).next;
         }
-        let mut old = std::mem::take(&mut self.nodes);
         let remap = |i: u32| if i == NIL { NIL } else { renumber[i as usize] };
-        self.nodes = order
-            .iter()
-            .map(|&i| {
-                let mut node = std::mem::replace(&mut old[i as usize], Node::new(Bytes::new(), 0.0, 0));
-                node.backward = remap(node.backward);
-                for l in node.links.iter_mut() {
-                    l.next = remap(l.next);
-                }
-                node
-            })
-            .collect();
+        let (mut members, mut high) = (std::mem::take(&mut self.members), std::mem::take(&mut self.high));
+        self.members = order.iter().map(|&i| std::mem::take(&mut members[i as usize])).collect();
+        self.high = order.iter().map(|&i| std::mem::take(&mut high[i as usize])).collect();
+        self.nodes = order.iter().map(|&i| self.nodes[i as usize]).collect();
+        for (node, high) in self.nodes.iter_mut().zip(self.high.iter_mut()) {
+            node.backward = remap(node.backward);
+            for l in node.low.iter_mut().chain(high.iter_mut()) {
+                l.next = remap(l.next);
+            }
+        }
         self.tail = remap(self.tail);
         self.free = Vec::new();
     }
@@ -742,6 +819,7 @@ impl SkipList {
     fn assert_consistent(&self) {
         assert!(self.level >= 1 && self.level <= MAX_LEVEL);
         assert_eq!(self.nodes.len(), self.len + 1 + self.free.len(), "arena slots leak");
+        assert_eq!((self.members.len(), self.high.len()), (self.nodes.len(), self.nodes.len()), "parallel arena");
         // Level 0: order, backward links, tail, length.
         let mut ranks = vec![usize::MAX; self.nodes.len()];
         ranks[HEAD as usize] = 0;
@@ -751,17 +829,18 @@ impl SkipList {
             ranks[x as usize] = n;
             let node = self.node(x);
             assert_eq!(node.backward, prev, "backward link of rank {n}");
-            assert!(node.links.len() <= self.level, "node above the list's level");
+            assert!(node.level as usize <= self.level, "node above the list's level");
+            assert_eq!(self.high[x as usize].len(), (node.level as usize).saturating_sub(INLINE_LEVELS), "levels");
             if prev != NIL {
-                let p = self.node(prev);
-                assert!(p.before(node.score, &node.member), "order broken at rank {n}");
+                assert!(self.before(prev, node.score, self.member(x)), "order broken at rank {n}");
             }
             prev = x;
-            x = node.links[0].next;
+            x = node.low[0].next;
         }
         assert_eq!(n, self.len, "length");
         assert_eq!(self.tail, prev, "tail");
-        // Every level: links go forward and spans count the level-0 steps they jump.
+        // Every level: links go forward, spans count the level-0 steps they jump and scores
+        // are those of the nodes they go to.
         for i in 0..self.level {
             let mut x = HEAD;
             loop {
@@ -772,6 +851,7 @@ impl SkipList {
                 }
                 assert!(ranks[l.next as usize] != usize::MAX, "link to a freed slot");
                 assert_eq!(ranks[l.next as usize] - ranks[x as usize], l.span as usize, "span at level {i}");
+                assert_eq!(l.score.to_bits(), self.node(l.next).score.to_bits(), "score copy at level {i}");
                 x = l.next;
             }
         }
@@ -794,12 +874,18 @@ mod tests {
     }
 
     #[test]
+    fn what_a_descent_reads_of_a_node_is_one_cache_line() {
+        assert_eq!(std::mem::size_of::<Node>(), 64);
+        assert_eq!(std::mem::align_of::<Node>(), 64);
+    }
+
+    #[test]
     fn orders_by_score_then_member() {
         let mut z = ZSet::new();
-        z.insert(b("b"), 1.0);
-        z.insert(b("a"), 1.0);
-        z.insert(b("c"), 0.5);
-        z.insert(b("d"), f64::NEG_INFINITY);
+        z.insert(&b("b"), 1.0);
+        z.insert(&b("a"), 1.0);
+        z.insert(&b("c"), 0.5);
+        z.insert(&b("d"), f64::NEG_INFINITY);
         assert_eq!(
             members(&z),
             [("d".into(), f64::NEG_INFINITY), ("c".into(), 0.5), ("a".into(), 1.0), ("b".into(), 1.0)]
@@ -810,9 +896,9 @@ mod tests {
     #[test]
     fn insert_returns_the_previous_score_and_moves_the_member() {
         let mut z = ZSet::new();
-        assert_eq!(z.insert(b("a"), 1.0), None);
-        assert_eq!(z.insert(b("b"), 2.0), None);
-        assert_eq!(z.insert(b("a"), 3.0), Some(1.0));
+        assert_eq!(z.insert(&b("a"), 1.0), None);
+        assert_eq!(z.insert(&b("b"), 2.0), None);
+        assert_eq!(z.insert(&b("a"), 3.0), Some(1.0));
         assert_eq!(z.rank(b"a"), Some(1));
         assert_eq!(z.score(b"a"), Some(3.0));
         z.assert_consistent();
@@ -822,11 +908,11 @@ mod tests {
     fn rank_and_get_agree_on_large_sets() {
         let mut z = ZSet::new();
         for i in 0..2000 {
-            z.insert(Bytes::from(format!("m{i:05}")), (i % 100) as f64);
+            z.insert(format!("m{i:05}").as_bytes(), (i % 100) as f64);
         }
         z.assert_consistent();
         for rank in [0, 1, 999, 1999] {
-            let (m, _) = z.get(rank).map(|(m, s)| (m.clone(), s)).unwrap();
+            let (m, _) = z.get(rank).map(|(m, s)| (m.to_vec(), s)).unwrap();
             assert_eq!(z.rank(&m), Some(rank));
         }
         assert_eq!(z.get(2000), None);
@@ -897,17 +983,17 @@ mod tests {
         }
         z.assert_consistent();
         assert!(z.order.nodes.len() <= 2 * z.len() + COMPACT_MIN_FREE + 1, "{} slots", z.order.nodes.len());
-        assert_eq!(z.first().map(|(m, _)| m.clone()), Some(b("0900")));
+        assert_eq!(z.first().map(|(m, _)| m.to_vec()), Some(b"0900".to_vec()));
     }
 
     #[test]
     fn negative_zero_ties_with_zero() {
         let mut z = ZSet::new();
-        z.insert(b("b"), -0.0);
-        z.insert(b("a"), 0.0);
+        z.insert(&b("b"), -0.0);
+        z.insert(&b("a"), 0.0);
         assert_eq!(z.rank(b"a"), Some(0));
         // Setting 0 over -0 is no change (as in Redis, the stored -0 stays).
-        assert_eq!(z.insert(b("b"), 0.0), Some(-0.0));
+        assert_eq!(z.insert(&b("b"), 0.0), Some(-0.0));
         assert!(z.score(b"b").unwrap().is_sign_negative());
     }
 

@@ -143,7 +143,7 @@ fn read_value(src: &mut Source<'_>, value_kind: u8, at: u64) -> Result<Option<Va
             let mut set = Set::default();
             for _ in 0..src.len()? {
                 let at = src.offset();
-                if !set.insert(src.string_bytes()?, MAX_INTSET) {
+                if !set.insert(&src.string_bytes()?, MAX_INTSET) {
                     return Err(RdbError::new(at, "duplicate set member"));
                 }
             }
@@ -156,7 +156,7 @@ fn read_value(src: &mut Source<'_>, value_kind: u8, at: u64) -> Result<Option<Va
                 let member = src.string_bytes()?;
                 let score =
                     if value_kind == kind::ZSET_2 { f64::from_le_bytes(src.array()?) } else { src.string_f64()? };
-                add_scored(&mut zset, member, Some(score)).map_err(|m| RdbError::new(at, m))?;
+                add_scored(&mut zset, &member, Some(score)).map_err(|m| RdbError::new(at, m))?;
             }
             Value::ZSet(Box::new(zset))
         }
@@ -166,7 +166,7 @@ fn read_value(src: &mut Source<'_>, value_kind: u8, at: u64) -> Result<Option<Va
                 let at = src.offset();
                 let field = src.string_bytes()?;
                 let value = src.string_bytes()?;
-                if !hash.insert(field, value) {
+                if !hash.insert(&field, &value) {
                     return Err(RdbError::new(at, "duplicate hash field"));
                 }
             }
@@ -249,7 +249,7 @@ fn pairs(elems: Vec<Elem<'_>>) -> Result<impl Iterator<Item = (Elem<'_>, Elem<'_
 fn hash_from<'a>(pairs: impl Iterator<Item = (Elem<'a>, Elem<'a>)>) -> Result<Hash, String> {
     let mut hash = Hash::default();
     for (field, value) in pairs {
-        if !hash.insert(field.to_bytes(), value.to_bytes()) {
+        if !hash.insert(&field.to_bytes(), &value.to_bytes()) {
             return Err("duplicate hash field".into());
         }
     }
@@ -259,12 +259,12 @@ fn hash_from<'a>(pairs: impl Iterator<Item = (Elem<'a>, Elem<'a>)>) -> Result<Ha
 fn zset_from<'a>(pairs: impl Iterator<Item = (Elem<'a>, Elem<'a>)>) -> Result<ZSet, String> {
     let mut zset = ZSet::new();
     for (member, score) in pairs {
-        add_scored(&mut zset, member.to_bytes(), score.as_score())?;
+        add_scored(&mut zset, &member.to_bytes(), score.as_score())?;
     }
     Ok(zset)
 }
 
-fn add_scored(zset: &mut ZSet, member: Bytes, score: Option<f64>) -> Result<(), String> {
+fn add_scored(zset: &mut ZSet, member: &[u8], score: Option<f64>) -> Result<(), String> {
     match score {
         Some(score) if !score.is_nan() => match zset.insert(member, score) {
             None => Ok(()),
@@ -277,7 +277,7 @@ fn add_scored(zset: &mut ZSet, member: Bytes, score: Option<f64>) -> Result<(), 
 fn set_from<'a>(members: impl Iterator<Item = Elem<'a>>) -> Result<Set, String> {
     let mut set = Set::default();
     for m in members {
-        if !set.insert(m.to_bytes(), MAX_INTSET) {
+        if !set.insert(&m.to_bytes(), MAX_INTSET) {
             return Err("duplicate set member".into());
         }
     }

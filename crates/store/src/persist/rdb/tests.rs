@@ -92,7 +92,7 @@ fn list<S: AsRef<[u8]>>(items: &[S]) -> Value {
 fn set<S: AsRef<[u8]>>(items: &[S]) -> Value {
     let mut set = Set::default();
     for m in items {
-        set.insert(Bytes::copy_from_slice(m.as_ref()), 512);
+        set.insert(m.as_ref(), 512);
     }
     Value::Set(Box::new(set))
 }
@@ -100,7 +100,7 @@ fn set<S: AsRef<[u8]>>(items: &[S]) -> Value {
 fn hash<S: AsRef<[u8]>>(pairs: &[(S, S)]) -> Value {
     let mut hash = Hash::default();
     for (f, v) in pairs {
-        hash.insert(Bytes::copy_from_slice(f.as_ref()), Bytes::copy_from_slice(v.as_ref()));
+        hash.insert(f.as_ref(), v.as_ref());
     }
     Value::Hash(Box::new(hash))
 }
@@ -896,7 +896,7 @@ fn read_interop_file_resaved_by_redis() {
     for (_, key, entry) in want.iter_mut() {
         if &key[..] == b"zset:small" {
             if let Value::ZSet(z) = &mut entry.value {
-                z.insert(b("neg0"), 0.0);
+                z.insert(b"neg0", 0.0);
             }
         }
     }

@@ -366,7 +366,6 @@ impl Shard {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::compact::INLINE_LEN as INLINE_KEY_LEN;
     use proptest::prelude::*;
     use std::collections::HashMap;
 

@@ -10,8 +10,8 @@
 //!   position of a score or lexical range, then O(1) per step in either direction.
 //!
 //! The skiplist is a port of Redis's `zskiplist` (William Pugh's skiplist with spans and a
-//! backward link at level 0) in safe Rust: nodes live in an arena (`Vec<Node>`) and link to
-//! each other by index. Slots freed by deletions are reused, and when more than half of the
+//! backward link at level 0) in safe Rust: nodes live in an arena (parallel vectors, see
+//! below) and link to each other by index. Slots freed by deletions are reused, and when more than half of the
 //! arena is free it is compacted in one O(N) pass, so memory follows the live size.
 //!
 //! Encoding: Redis stores small sorted sets as a `listpack` and converts them to a
@@ -25,9 +25,9 @@
 //!
 //! Members are stored as [`CompactBytes`], copies of the bytes handed in (usually slices of
 //! a connection's read buffer, which a stored slice would keep alive). The hash table and
-//! the skiplist node each hold one: a member of up to 22 bytes lives inside the table entry
-//! and the node (no allocation, no pointer to follow when comparing), a longer one costs an
-//! allocation in each.
+//! the skiplist each hold one: a member of up to 22 bytes lives inside the table entry and
+//! the skiplist's member slot (no allocation, no pointer to follow when comparing), a
+//! longer one costs an allocation in each.
 //!
 //! Node layout, for one cache miss per step of a descent (what ZADD on a large set costs):
 //! what a descent reads of a node — its first [`INLINE_LEVELS`] links, score, backward link
@@ -36,7 +36,8 @@
 //! node it leads to, so deciding *not* to step along a link reads only the current node;
 //! the next node is read when the descent steps onto it, or to compare members when the
 //! scores tie. Insert, delete and score updates keep those copies equal to the scores
-//! (`assert_consistent` checks it).
+//! (`assert_consistent` checks it). A descent also prefetches the node one level down
+//! from each node it visits, where it goes next if it stops there.
 //!
 //! Bounds: links are `u32` indexes, so a sorted set holds fewer than `u32::MAX` members;
 //! levels are at most [`MAX_LEVEL`] (Redis's `ZSKIPLIST_MAXLEVEL`).

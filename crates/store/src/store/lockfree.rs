@@ -72,8 +72,10 @@ struct Record {
 }
 
 impl Record {
-    fn new(key: &[u8], entry: Entry) -> Arc<Record> {
-        Arc::new(Record { hash: key_hash(key), key: CompactBytes::from(key), entry })
+    /// `hash` is `key_hash(key)`, which every caller has computed already to find the slot.
+    fn new(hash: u64, key: &[u8], entry: Entry) -> Arc<Record> {
+        debug_assert_eq!(hash, key_hash(key));
+        Arc::new(Record { hash, key: CompactBytes::from(key), entry })
     }
 }
 
@@ -378,7 +380,7 @@ impl<'a> LockFreeView<'a> {
         let hash = key_hash(&slot.key);
         let has_expiry = new.as_ref().is_some_and(|e| e.has_expiry());
         db.before_write(hash);
-        let new = new.map(|entry| Record::new(&slot.key, entry));
+        let new = new.map(|entry| Record::new(hash, &slot.key, entry));
         let ok = db.map.compare_exchange(hash, &slot.key, slot.orig.as_ref(), new);
         if ok && has_expiry {
             db.index_expiry(hash, &slot.key);
@@ -394,7 +396,7 @@ fn apply(db: &Db, key: &[u8], new: Option<Entry>) {
     match new {
         Some(entry) => {
             let has_expiry = entry.has_expiry();
-            db.map.insert(Record::new(key, entry));
+            db.map.insert(Record::new(hash, key, entry));
             if has_expiry {
                 db.index_expiry(hash, key);
             }

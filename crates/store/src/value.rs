@@ -128,7 +128,9 @@ impl RString {
     }
 }
 
-/// `data` in an allocation of its own (see [`RString::from_bytes`]).
+/// `data` in an allocation of its own, for `Bytes` a value keeps (stream consumer and group
+/// names): arguments are slices of a connection's read buffer, which a stored slice would
+/// keep alive.
 pub fn owned(data: Bytes) -> Bytes {
     Bytes::copy_from_slice(&data)
 }

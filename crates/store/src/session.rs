@@ -222,20 +222,8 @@ impl Session {
                     let reply = engine.execute(&mut self.client, argv);
                     if let Some(req) = self.client.block.take() {
                         engine.blocked.block(self.client.id, req.db, &req.keys, self.waker.clone());
-                        // A write that committed between the command finding nothing and the
+                        // A push that committed between the command finding nothing and the
                         // registration above woke nobody (threaded mode): look once more.
-                        // A pop wakes the first waiter, so the queue stays first come, first
-                        // served. A stream reader looks itself, here and now: waking the
-                        // first waiter instead let that waiter pass its (empty) wake-up on
-                        // to this one, which could then take an entry added meanwhile ahead
-                        // of the first waiter (seen as a flaky test in threaded mode).
-                        if req.pass_on {
-                            self.blocked = Some(req);
-                            if self.retry_blocked(engine) {
-                                continue;
-                            }
-                            return Flow::Blocked;
-                        }
                         for key in &req.keys {
                             engine.blocked.signal_ready(req.db, key);
                         }

@@ -4,10 +4,13 @@
 //!
 //! The protocol, the same for both servers:
 //! 1. A blocking command that finds every key empty sets `ClientState::block` and returns.
-//!    The session registers the client here with a [`BlockWaker`] from its server and stops
-//!    executing that client's requests.
-//! 2. After every write command, the keys it wrote are signalled ready (a no-op unless some
-//!    client waits). A ready key wakes only the client at the head of its queue.
+//!    The session registers the client here with a [`BlockWaker`] from its server, runs the
+//!    command once more itself (a write that committed between the first run and the
+//!    registration woke nobody: threaded mode), and if still not served, stops executing
+//!    that client's requests and reports it blocked ([`BlockedClients::settle`]).
+//! 2. After every write command, the keys it created, replaced or deleted, and those it said
+//!    are ready (XADD), are signalled (a no-op unless some client waits). A ready key wakes
+//!    only the client at the head of its queue.
 //! 3. The woken client re-runs its command. Served: it leaves every queue and signals the
 //!    key again so the next waiter gets a turn if anything is left. Not served (another
 //!    client got there first): it stays blocked, keeping its place.
@@ -83,6 +86,8 @@ struct Waiter {
     waker: Arc<dyn BlockWaker>,
     /// Set by CLIENT UNBLOCK; read by the client when woken.
     unblock: Option<UnblockReason>,
+    /// Counted in INFO `blocked_clients`: its registration re-check is done.
+    settled: bool,
 }
 
 #[derive(Default)]
@@ -95,18 +100,22 @@ struct Registry {
 #[derive(Default)]
 pub struct BlockedClients {
     registry: Mutex<Registry>,
-    /// Number of blocked clients: lets `signal_ready` return at once in the common case.
+    /// Number of registered clients: lets `signal_ready` return at once in the common case.
     count: AtomicUsize,
+    /// Number of settled clients: those that registered and re-checked (INFO shows this, so
+    /// a client seen blocked has had its last look at its keys).
+    settled: AtomicUsize,
 }
 
 impl BlockedClients {
-    /// Number of blocked clients (INFO `blocked_clients`).
+    /// Number of blocked clients (INFO `blocked_clients`): those settled.
     pub fn len(&self) -> usize {
-        self.count.load(Ordering::Relaxed)
+        self.settled.load(Ordering::Relaxed)
     }
 
+    /// True if no client is registered (not even one still re-checking).
     pub fn is_empty(&self) -> bool {
-        self.len() == 0
+        self.count.load(Ordering::Relaxed) == 0
     }
 
     /// Registers `client` as waiting on `keys` of `db`, behind those already waiting.
@@ -121,8 +130,25 @@ impl BlockedClients {
             r.queues.entry(slot.clone()).or_default().push_back(client);
             own.push(slot);
         }
-        if r.waiters.insert(client, Waiter { keys: own, waker, unblock: None }).is_none() {
-            self.count.fetch_add(1, Ordering::Relaxed);
+        let waiter = Waiter { keys: own, waker, unblock: None, settled: false };
+        match r.waiters.insert(client, waiter) {
+            None => {
+                self.count.fetch_add(1, Ordering::Relaxed);
+            }
+            Some(old) if old.settled => {
+                self.settled.fetch_sub(1, Ordering::Relaxed);
+            }
+            Some(_) => {}
+        }
+    }
+
+    /// Counts `client`, registered by [`block`](Self::block), as blocked: its re-check
+    /// found nothing either.
+    pub fn settle(&self, client: u64) {
+        let mut r = self.registry.lock();
+        if let Some(w) = r.waiters.get_mut(&client).filter(|w| !w.settled) {
+            w.settled = true;
+            self.settled.fetch_add(1, Ordering::Relaxed);
         }
     }
 
@@ -131,6 +157,9 @@ impl BlockedClients {
         let mut r = self.registry.lock();
         let Some(w) = r.waiters.remove(&client) else { return };
         self.count.fetch_sub(1, Ordering::Relaxed);
+        if w.settled {
+            self.settled.fetch_sub(1, Ordering::Relaxed);
+        }
         for slot in w.keys {
             if let Some(q) = r.queues.get_mut(&slot) {
                 q.retain(|&c| c != client);
@@ -246,6 +275,24 @@ mod tests {
         assert_eq!(*rec.0.lock(), vec![1, 2]);
         b.remove(2);
         assert!(b.is_empty());
+    }
+
+    #[test]
+    fn a_client_counts_as_blocked_once_settled() {
+        let b = BlockedClients::default();
+        let rec = Arc::new(Recorder(Mutex::new(vec![])));
+        b.block(1, 0, &[Bytes::from("k")], rec.clone());
+        assert!(!b.is_empty(), "registered: writers signal it");
+        assert_eq!(b.len(), 0, "still re-checking: not reported");
+        b.settle(1);
+        b.settle(1);
+        assert_eq!(b.len(), 1);
+        b.remove(1);
+        assert_eq!(b.len(), 0);
+        b.block(2, 0, &[Bytes::from("k")], rec);
+        b.remove(2);
+        assert!(b.is_empty());
+        assert_eq!(b.len(), 0);
     }
 
     #[test]

@@ -222,13 +222,16 @@ impl Session {
                     let reply = engine.execute(&mut self.client, argv);
                     if let Some(req) = self.client.block.take() {
                         engine.blocked.block(self.client.id, req.db, &req.keys, self.waker.clone());
-                        // A push that committed between the command finding nothing and the
-                        // registration above woke nobody (threaded mode): look once more.
-                        for key in &req.keys {
-                            engine.blocked.signal_ready(req.db, key);
-                        }
                         self.blocked = Some(req);
-                        return Flow::Blocked;
+                        // A write that committed between the command finding nothing and the
+                        // registration above woke nobody (threaded mode): look once more,
+                        // ourselves. Waking the first waiter instead would hand a stream
+                        // reader a turn it passes on, racing the next write.
+                        if !self.retry(engine, false) {
+                            engine.blocked.settle(self.client.id);
+                            return Flow::Blocked;
+                        }
+                        continue;
                     }
                     // Mail first: a message published before this command's reply (to a
                     // channel this client subscribed to, or its own SUBSCRIBE acknowledgements).
@@ -376,6 +379,12 @@ impl Session {
     /// UNBLOCK. Returns true when the client is no longer blocked (its reply is queued);
     /// the caller then continues with [`Session::execute_requests`] for pipelined requests.
     pub fn retry_blocked(&mut self, engine: &Engine) -> bool {
+        self.retry(engine, true)
+    }
+
+    /// [`Session::retry_blocked`]; `woken`: after a wake-up, which a stream reader not
+    /// served passes on, rather than the re-check right after registering.
+    fn retry(&mut self, engine: &Engine, woken: bool) -> bool {
         let Some(req) = self.blocked.take() else { return true };
         let id = self.client.id;
         let ended = match engine.blocked.unblock_requested(id) {
@@ -395,7 +404,7 @@ impl Session {
             // Nothing for this client (someone else got there first, or the data is not what
             // it waits for): keep waiting, in the same place; a stream reader lets the next
             // one look (see `BlockRequest::pass_on`).
-            if req.pass_on {
+            if woken && req.pass_on {
                 for k in &req.keys {
                     engine.blocked.signal_after(req.db, k, id);
                 }

@@ -60,6 +60,10 @@ pub struct Modifications {
     pub keys: Vec<(usize, Bytes)>,
     /// Keys handed out for changing in place: changed unless the command failed.
     pub maybe: Vec<(usize, Bytes)>,
+    /// Keys changed in place in a way that may serve a blocked client (XADD, XGROUP
+    /// DESTROY: Redis's `signalKeyAsReady`), said by the command through `Ctx::key_ready`.
+    /// Other in-place changes wake nobody: only streams are waited on while they exist.
+    pub ready: Vec<(usize, Bytes)>,
     /// Databases whose contents SWAPDB exchanged.
     pub swapped: Vec<usize>,
     /// Provisional marks this command left on watchers, settled by [`WatchedKeys::settle`].
@@ -71,6 +75,7 @@ impl Modifications {
     pub fn merge(&mut self, other: Modifications) {
         self.keys.extend(other.keys);
         self.maybe.extend(other.maybe);
+        self.ready.extend(other.ready);
         self.swapped.extend(other.swapped);
         self.pending.extend(other.pending);
     }
@@ -81,19 +86,24 @@ impl Modifications {
         self.keys.extend(other.keys);
         if succeeded {
             self.keys.extend(other.maybe);
+            self.ready.extend(other.ready);
         }
         self.swapped.extend(other.swapped);
         self.pending.extend(other.pending);
     }
 
-    /// Wakes the clients blocked on the changed keys, each key once (after the command's
-    /// views are closed, so a woken client sees the final state).
+    /// Wakes the clients blocked on the keys set, deleted or made ready, each key once
+    /// (after the command's views are closed, so a woken client sees the final state).
+    /// Other in-place changes (`maybe`) wake nobody: a list or sorted set waited on does
+    /// not exist until a write creates it, and a stream reader waits for XADD. Waking on
+    /// them would hand a stream's waiter a spurious turn, which it passes on (see
+    /// `BlockRequest::pass_on`), letting a later waiter race the first to new data.
     pub fn wake_blocked(&self, blocked: &BlockedClients, succeeded: bool) {
         if blocked.is_empty() {
             return;
         }
-        let maybe = if succeeded { &self.maybe[..] } else { &[] };
-        let mut keys: Vec<&(usize, Bytes)> = self.keys.iter().chain(maybe).collect();
+        let ready = if succeeded { &self.ready[..] } else { &[] };
+        let mut keys: Vec<&(usize, Bytes)> = self.keys.iter().chain(ready).collect();
         keys.sort_unstable();
         keys.dedup();
         for (db, key) in keys {

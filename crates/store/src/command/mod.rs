@@ -204,6 +204,14 @@ impl<'a> Ctx<'a> {
         timeout_reply
     }
 
+    /// Says that `key` of the selected database, changed in place, may now serve a blocked
+    /// client (Redis's `signalKeyAsReady`): new stream entries, a destroyed group. Keys a
+    /// command creates, replaces or deletes wake their waiters without this.
+    pub fn key_ready(&mut self, key: &[u8]) {
+        let db = self.db();
+        self.modified.ready.push((db, Bytes::copy_from_slice(key)));
+    }
+
     /// Records a keyspace event (`notify-keyspace-events`) for `key` of the selected
     /// database; published after the command. Call it after the view, once per change.
     pub fn notify(&mut self, class: u16, event: &'static str, key: &[u8]) {

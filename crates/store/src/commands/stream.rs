@@ -530,6 +530,7 @@ fn xadd(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
         Ok(Some((id, deleted, logged_xadd(&argv, &opts, id, s))))
     })?;
     let Some((id, deleted, logged)) = outcome else { return Ok(Frame::Null) };
+    ctx.key_ready(&key);
     ctx.notify(class::STREAM, "xadd", &key);
     if deleted > 0 {
         ctx.notify(class::STREAM, "xtrim", &key);
@@ -1111,6 +1112,8 @@ fn xgroup_destroy(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
         Ok(existing_mut(kv, db, &g.key)?.groups.shift_remove(&g.group).is_some())
     })?;
     if destroyed {
+        // Its blocked readers learn the group is gone.
+        ctx.key_ready(&g.key);
         ctx.notify(class::STREAM, "xgroup-destroy", &g.key);
     } else {
         // The view took the key for writing; nothing changed, nothing to log.
@@ -1838,6 +1841,43 @@ mod tests {
     use resp::{Frame, Protocol};
 
     use crate::testing::{arr, bulk, bulks, each_store, err, int, ok, TestClient, STORES, WRONGTYPE};
+
+    /// Counts the wake-ups of a pretend blocked client.
+    #[derive(Default)]
+    struct Wakes(std::sync::atomic::AtomicUsize);
+    impl crate::blocking::BlockWaker for Wakes {
+        fn wake(&self, _: u64) {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+
+    #[test]
+    fn only_writes_that_may_serve_a_reader_wake_it() {
+        each_store(|c| {
+            c.run(&["XGROUP", "CREATE", "s", "g", "$", "MKSTREAM"]);
+            let wakes = std::sync::Arc::new(Wakes::default());
+            c.engine.blocked.block(999, 0, &[Bytes::from_static(b"s")], wakes.clone());
+            let count = || wakes.0.load(std::sync::atomic::Ordering::SeqCst);
+            // Changes in place that add no entry: another reader joining, a new consumer.
+            c.run(&["XREADGROUP", "GROUP", "g", "w2", "STREAMS", "s", ">"]);
+            c.run(&["XGROUP", "CREATECONSUMER", "s", "g", "w3"]);
+            c.run(&["XGROUP", "SETID", "s", "g", "0"]);
+            assert_eq!(count(), 0);
+            c.run(&["XADD", "s", "1-0", "f", "v"]);
+            assert_eq!(count(), 1);
+            assert!(c.run(&["XADD", "s", "1-0", "f", "v"]).is_error());
+            assert_eq!(count(), 1, "a failed XADD");
+            c.run(&["MULTI"]);
+            c.run(&["XADD", "s", "2-0", "f", "v"]);
+            c.run(&["EXEC"]);
+            assert_eq!(count(), 2, "an XADD inside EXEC");
+            assert_eq!(c.run(&["XGROUP", "DESTROY", "s", "g"]), int(1));
+            assert_eq!(count(), 3, "a destroyed group");
+            assert_eq!(c.run(&["DEL", "s"]), int(1));
+            assert_eq!(count(), 4, "a deleted key");
+            c.engine.blocked.remove(999);
+        });
+    }
 
     /// `[id, [field, value, ...]]`.
     fn entry(id: &str, fields: &[&str]) -> Frame {

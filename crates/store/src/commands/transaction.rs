@@ -186,11 +186,13 @@ fn exec(ctx: &mut Ctx<'_>, _: &mut Args) -> CommandResult {
         let mut recorder = Recorder::new(kv, &engine.watches);
         let mut replies = Vec::with_capacity(multi.queued.len());
         for q in &multi.queued {
-            let (reply, _) = call(engine, client, Some(&mut recorder), q.cmd, q.argv.clone());
+            let (reply, own) = call(engine, client, Some(&mut recorder), q.cmd, q.argv.clone());
             // A (P|S)SUBSCRIBE answers through the mailbox; EXEC's own reply must still go out.
             client.reply_sent = false;
             let succeeded = !reply.is_error();
-            let m = recorder.take();
+            let mut m = recorder.take();
+            // What the command itself said (`Ctx::key_ready`); its views were the recorder's.
+            m.merge(own);
             engine.watches.mark_settled(&m, succeeded);
             changed.merge_settled(m, succeeded);
             replies.push(reply);

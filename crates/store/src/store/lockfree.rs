@@ -262,6 +262,13 @@ impl LockFreeStore {
         self.note_expired(&mut view.expired);
     }
 
+    /// Starts loading the trie paths and records of `keys` together (see
+    /// [`hash_trie::prefetch_paths`]); a multi-key view, or the session's read view over a
+    /// pipelined batch, then finds them in cache.
+    fn prefetch(&self, keys: &[(usize, &[u8])]) {
+        hash_trie::prefetch_paths(keys.iter().map(|&(db, key)| (&self.db(db).map, key_hash(key))));
+    }
+
     /// Counts and logs keys a committed view deleted because they had expired.
     fn note_expired(&self, keys: &mut Vec<(usize, Bytes)>) {
         self.expired.fetch_add(keys.len() as u64, Ordering::Relaxed);
@@ -613,6 +620,11 @@ impl Store for LockFreeStore {
     }
 
     fn view(&self, scope: Scope<'_>, f: &mut dyn FnMut(&mut dyn KeyView)) {
+        if let Scope::Keys { keys, .. } = scope {
+            if keys.len() > 1 {
+                self.prefetch(keys);
+            }
+        }
         let exclusive = match scope {
             Scope::Keys { write: false, .. } => {
                 self.read_validated(false, f);

@@ -277,3 +277,21 @@ fn concurrent_compare_and_swap_increments_are_never_lost() {
     // Every thread ended on an odd round: all its own keys are deleted.
     assert_eq!(trie.len(), COUNTERS as usize);
 }
+
+#[test]
+fn prefetching_paths_of_every_shape_changes_nothing() {
+    let trie = HashTrie::new();
+    // An item alone in its root slot, a deep split, a bucket, and an empty slot.
+    trie.insert(item(0x1000_0000_0000_0000, "alone", 1));
+    trie.insert(item(0xabcd_0000_0000_0000, "a", 2));
+    trie.insert(item(0xabcd_0000_0000_0001, "b", 3));
+    trie.insert(item(0x5555_0000_0000_0000, "x", 4));
+    trie.insert(item(0x5555_0000_0000_0000, "y", 5));
+    let before = all(&trie, 0);
+    let hashes = [0x1000_0000_0000_0000, 0xabcd_0000_0000_0001, 0x5555_0000_0000_0000, 0x7777_0000_0000_0000];
+    // More lookups than one batch takes: the rest are left alone.
+    prefetch_paths((0..PREFETCH_MAX + 8).map(|i| (&trie, hashes[i % hashes.len()])));
+    prefetch_paths(std::iter::empty::<(&HashTrie<Item>, u64)>());
+    assert_eq!(all(&trie, 0), before);
+    assert_eq!(trie.get(0xabcd_0000_0000_0001, b"b").map(|i| i.value), Some(3));
+}

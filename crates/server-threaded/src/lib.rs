@@ -381,13 +381,13 @@ fn client_loop(
         // served, then the requests pipelined behind it run.
         let pause_at = Session::pause_at(engine);
         loop {
-            if !session.is_blocked() {
-                // A wake-up that arrived after the last wait ended (a writer picked this
-                // client as the head of a queue just before it was served) is stale: left
-                // in the channel, it would cut the next wait short with a retry that a
-                // stream reader passes on to the waiter behind it.
-                while wake.try_recv().is_ok() {}
-            }
+            // Not blocked here (a wait ends only once served), so a wake-up in the channel
+            // is stale: it arrived after the last wait ended (a writer picked this client as
+            // the head of a queue just before it was served). Left there, it would cut the
+            // next wait short with a retry that a stream reader passes on to the waiter
+            // behind it.
+            debug_assert!(!session.is_blocked());
+            while wake.try_recv().is_ok() {}
             let flow = session.execute_requests(engine, pause_at);
             if let Err(reason) = session.check_output_limits(engine) {
                 return Some(reason);

@@ -80,12 +80,13 @@ impl Modifications {
         self.pending.extend(other.pending);
     }
 
-    /// Adds what a finished command recorded: its `maybe` keys count as changed only if it
-    /// succeeded.
+    /// Adds what a finished command recorded: its `maybe` and `ready` keys count only if it
+    /// succeeded (and stay what they are: an in-place change wakes nobody, see
+    /// [`wake_blocked`](Self::wake_blocked)).
     pub fn merge_settled(&mut self, other: Modifications, succeeded: bool) {
         self.keys.extend(other.keys);
         if succeeded {
-            self.keys.extend(other.maybe);
+            self.maybe.extend(other.maybe);
             self.ready.extend(other.ready);
         }
         self.swapped.extend(other.swapped);

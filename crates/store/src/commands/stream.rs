@@ -1862,6 +1862,9 @@ mod tests {
             c.run(&["XREADGROUP", "GROUP", "g", "w2", "STREAMS", "s", ">"]);
             c.run(&["XGROUP", "CREATECONSUMER", "s", "g", "w3"]);
             c.run(&["XGROUP", "SETID", "s", "g", "0"]);
+            c.run(&["MULTI"]);
+            c.run(&["XREADGROUP", "GROUP", "g", "w4", "STREAMS", "s", ">"]);
+            c.run(&["EXEC"]);
             assert_eq!(count(), 0);
             c.run(&["XADD", "s", "1-0", "f", "v"]);
             assert_eq!(count(), 1);

@@ -45,9 +45,9 @@
 //! [`HashTrie::clear`]), so a walk over a small or empty trie reads 1024 words instead of
 //! 65536 slots: SCAN, RANDOMKEY and snapshots of the 15 unused databases cost next to nothing.
 //!
-//! Callers that need an item's value to themselves (`Arc::try_unwrap`) after removing it must
-//! let the epoch advance (see [`help_reclaim`]): until then the trie's released reference is
-//! still counted.
+//! A removed item's reference count still includes the trie's released reference until the
+//! epoch advances (`help_reclaim` lets it, in tests): a caller cannot count on owning an
+//! item outright soon after removing it.
 
 use std::marker::PhantomData;
 use std::mem::ManuallyDrop;
@@ -198,6 +198,7 @@ unsafe fn clone_leaf<T>(word: usize, guard: &Guard) -> usize {
 
 /// Lets deferred frees run: the trie's references to removed items are released only once the
 /// epoch advances. Call it while waiting for an item to become unique.
+#[cfg(test)]
 pub fn help_reclaim() {
     epoch::pin().flush();
 }

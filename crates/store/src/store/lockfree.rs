@@ -19,13 +19,14 @@
 //! - **Multi-key writes, whole-database operations and `Scope::All`** (MSET, RENAME,
 //!   FLUSHDB, SWAPDB, EXEC) take the gate exclusively and bump the sequence counter, so
 //!   they are atomic against both writers and readers.
-//! - **Writes to a key holding a collection** (hash, set, sorted set, list) take the gate
-//!   exclusively too: copying a big collection on every write would make building it
-//!   quadratic, so such a write takes the record out of the trie, waits for readers that
-//!   loaded it to let go (and for the epoch to pass, so no reader can still pick it up),
-//!   and changes the entry in place (`LockFreeView::own`). Collection writes are therefore
-//!   serialised store-wide — the price of keeping them O(1)/O(log n). Whole-database reads
-//!   (KEYS, SCAN, DBSIZE) take the gate's shared side.
+//! - **Collections** (hash, set, sorted set, list, stream) are the other exception to
+//!   "records are immutable": copying a big collection on every write would make building
+//!   it quadratic, so a collection's record is changed in place, under a reader-writer lock
+//!   of the key's stripe of the hash space ([`RecordLocks`]; 1024 stripes, so writers of
+//!   different keys rarely meet). Writers hold it exclusively (a single-key write still
+//!   takes only the gate's shared side), readers of that record hold it shared; string
+//!   records are still read with no lock at all. Whole-database reads (KEYS, SCAN, DBSIZE)
+//!   take the gate's shared side.
 //!
 //! **Snapshots** (BGSAVE, AOF rewrite) copy the keyspace lazily, one hash segment at a time
 //! (the trie is ordered by hash, so a segment is a contiguous range of it), the way the
@@ -35,9 +36,9 @@
 //! writer about to change a segment the saver has not reached copies it first
 //! (copy-before-write). Records are immutable once published, so the copied pointers are
 //! the keyspace at the snapshot point. The one exception is a collection write, which
-//! normally takes its value out of the trie to change it in place (`own`): while a snapshot
-//! still holds that value, the writer copies it instead (once; the copy is its own
-//! afterwards).
+//! changes its record in place (`own`): while a snapshot may still hold that record, the
+//! writer publishes a copy in its place and changes the copy (once; the copy is its own
+//! afterwards). The saver reads a collection under its stripe's shared lock.
 //!
 //! Keys are ordered by (64-bit hash, bytes), so a SCAN cursor is simply the hash of the
 //! next key to visit: every key present for the whole iteration is visited, whatever is
@@ -45,46 +46,152 @@
 //! cursor never points into the middle of them). A random key is the first key at or after
 //! a random hash.
 
+use std::cell::UnsafeCell;
 use std::ops::ControlFlow;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use bytes::Bytes;
-use parking_lot::RwLock;
+use crossbeam_utils::CachePadded;
+use parking_lot::lock_api::RawRwLock as _;
+use parking_lot::{RawRwLock, RwLock};
 
 use super::hash_trie::{self, HashTrie, TrieItem};
 use crate::clock::now_ms;
 use crate::compact::CompactBytes;
 use crate::keyspace::{KeyView, Scope, Store};
-use crate::value::{Entry, Value, NO_EXPIRY};
+use crate::value::{Entry, RString, Value};
 
-/// The key's position in the order; never 0, so cursor 0 can mean "start".
+/// The key's position in the order: even (bit 0 of a record's hash word is its
+/// [`Record::is_locked_kind`] tag) and never 0, so cursor 0 can mean "start".
 fn key_hash(key: &[u8]) -> u64 {
     static STATE: ahash::RandomState = ahash::RandomState::with_seeds(0x6c6f, 0x636b, 0x6672, 0x6565);
-    STATE.hash_one(key).max(1)
+    (STATE.hash_one(key) & !1).max(2)
 }
 
 /// A key and its entry, published as one immutable `Arc` (one allocation per key).
+///
+/// A record holding a string is never changed once published. A record holding a
+/// collection (hash, list, set, sorted set, stream) is changed in place, under its key's
+/// [`RecordLocks`] stripe held exclusively, and read under that stripe held shared: copying
+/// a big collection on every write would make building it quadratic. Which of the two a
+/// record is, is fixed when it is made and kept in bit 0 of its hash word, so a reader knows
+/// whether to lock before it looks at the entry.
 struct Record {
-    hash: u64,
+    /// `key_hash(key)`, with bit 0 set for a record read and written under its lock.
+    tagged_hash: u64,
     key: CompactBytes,
-    entry: Entry,
+    entry: UnsafeCell<Entry>,
 }
+
+// SAFETY: the entry of a record whose `is_locked_kind` is false is never written after the
+// record is published; one whose `is_locked_kind` is true is written only by a holder of
+// its stripe's exclusive lock and read only under that lock (shared or exclusive). Every
+// `entry`/`entry_mut` call site states which it holds.
+unsafe impl Sync for Record {}
+unsafe impl Send for Record {}
 
 impl Record {
     /// `hash` is `key_hash(key)`, which every caller has computed already to find the slot.
     fn new(hash: u64, key: &[u8], entry: Entry) -> Arc<Record> {
         debug_assert_eq!(hash, key_hash(key));
-        Arc::new(Record { hash, key: CompactBytes::from(key), entry })
+        let locked = !matches!(entry.value, Value::Str(_));
+        Self::tagged(hash | u64::from(locked), key, entry)
+    }
+
+    /// A record of the in-place kind whatever its value (a copy of one whose value a
+    /// command turned into a string stays that kind).
+    fn in_place(hash: u64, key: &[u8], entry: Entry) -> Arc<Record> {
+        Self::tagged(hash | 1, key, entry)
+    }
+
+    fn tagged(tagged_hash: u64, key: &[u8], entry: Entry) -> Arc<Record> {
+        Arc::new(Record { tagged_hash, key: CompactBytes::from(key), entry: UnsafeCell::new(entry) })
+    }
+
+    fn hash(&self) -> u64 {
+        self.tagged_hash & !1
+    }
+
+    /// True if the entry is changed in place and read under the key's stripe lock.
+    fn is_locked_kind(&self) -> bool {
+        self.tagged_hash & 1 == 1
+    }
+
+    /// The entry.
+    ///
+    /// # Safety
+    /// If `is_locked_kind`, the caller holds the key's stripe lock (either side) while the
+    /// reference lives.
+    unsafe fn entry(&self) -> &Entry {
+        &*self.entry.get()
+    }
+
+    /// The entry, to change in place.
+    ///
+    /// # Safety
+    /// `is_locked_kind`, and the caller holds the key's stripe lock exclusively and no
+    /// other reference to the entry while the result lives.
+    #[allow(clippy::mut_from_ref)]
+    unsafe fn entry_mut(&self) -> &mut Entry {
+        debug_assert!(self.is_locked_kind());
+        &mut *self.entry.get()
     }
 }
 
 impl TrieItem for Record {
     fn hash(&self) -> u64 {
-        self.hash
+        Record::hash(self)
     }
     fn key(&self) -> &[u8] {
         self.key.as_slice()
+    }
+}
+
+/// Stripes of the hash space the record locks are spread over (a power of two).
+const RECORD_LOCK_STRIPES: usize = 1024;
+
+/// The locks of in-place records (see [`Record`]): one reader-writer lock per stripe of the
+/// hash space rather than one per record, which would cost every key 8 bytes. Keys sharing a
+/// stripe share a lock; a view remembers which stripes it holds, so it never takes one
+/// twice.
+///
+/// Deadlock freedom rests on one rule: nobody waits for a stripe while holding another,
+/// except an exclusive view (which holds the gate exclusively, so every other holder is a
+/// reader that never waits while it holds one, or the saver, which holds one at a time).
+/// A read view that already holds a stripe only *tries* the next and, failing, starts
+/// over.
+struct RecordLocks {
+    stripes: Box<[CachePadded<RawRwLock>]>,
+}
+
+impl RecordLocks {
+    fn new() -> RecordLocks {
+        RecordLocks { stripes: (0..RECORD_LOCK_STRIPES).map(|_| CachePadded::new(RawRwLock::INIT)).collect() }
+    }
+
+    fn stripe(hash: u64) -> usize {
+        (hash >> 1) as usize & (RECORD_LOCK_STRIPES - 1)
+    }
+
+    fn get(&self, stripe: usize) -> &RawRwLock {
+        &self.stripes[stripe]
+    }
+
+    /// Runs `f` with `record`'s entry, under its stripe's shared lock if it is an in-place
+    /// record. For callers that hold no stripe.
+    fn read<R>(&self, record: &Record, f: impl FnOnce(&Entry) -> R) -> R {
+        if !record.is_locked_kind() {
+            // SAFETY: a string record's entry is immutable.
+            return f(unsafe { record.entry() });
+        }
+        let lock = self.get(Self::stripe(record.hash()));
+        lock.lock_shared();
+        // SAFETY: the stripe is held shared until `f` returns.
+        let out = f(unsafe { record.entry() });
+        // SAFETY: taken above.
+        unsafe { lock.unlock_shared() };
+        out
     }
 }
 
@@ -167,7 +274,7 @@ impl Db {
         let start = (seg as u64) << (64 - SNAPSHOT_SEGMENTS.trailing_zeros());
         let mut out = Vec::new();
         let _ = self.map.walk_from(start, &mut |r| {
-            if segment_of(r.hash) != seg {
+            if segment_of(r.hash()) != seg {
                 return ControlFlow::Break(());
             }
             out.push(Arc::clone(r));
@@ -180,10 +287,11 @@ impl Db {
         self.map.get(key_hash(key), key)
     }
 
-    /// Deletes `key` if it still holds `expected`. True on success.
+    /// Deletes `key` if it still holds `expected`. True on success. The caller holds the
+    /// key's stripe exclusively if `expected` is an in-place record.
     fn kill(&self, expected: &Arc<Record>) -> bool {
-        self.before_write(expected.hash);
-        self.map.compare_exchange(expected.hash, expected.key.as_slice(), Some(expected), None)
+        self.before_write(expected.hash());
+        self.map.compare_exchange(expected.hash(), expected.key.as_slice(), Some(expected), None)
     }
 
     /// Notes that `key` may have an expiry.
@@ -209,6 +317,7 @@ pub struct LockFreeStore {
     lazily_expired: crate::keyspace::LazyExpired,
     /// True while a snapshot holds values (see `own`).
     snapshotting: AtomicBool,
+    locks: RecordLocks,
 }
 
 impl LockFreeStore {
@@ -221,6 +330,7 @@ impl LockFreeStore {
             expired: AtomicU64::new(0),
             lazily_expired: Default::default(),
             snapshotting: Default::default(),
+            locks: RecordLocks::new(),
         }
     }
 
@@ -229,8 +339,9 @@ impl LockFreeStore {
     }
 
     /// Runs a read-only closure under seqlock validation, re-running it when a multi-key
-    /// writer was active meanwhile.
-    fn read_validated(&self, scope_write: bool, f: &mut dyn FnMut(&mut dyn KeyView)) {
+    /// writer was active meanwhile, or when it could not take a record lock it needed
+    /// without waiting while holding another (see [`RecordLocks`]).
+    fn read_validated(&self, f: &mut dyn FnMut(&mut dyn KeyView)) {
         let mut spins = 0u32;
         loop {
             let before = self.seq.load(Ordering::Acquire);
@@ -239,9 +350,17 @@ impl LockFreeStore {
                 continue;
             }
             let mut view = LockFreeView::new(self, Mode::Read);
-            debug_assert!(!scope_write);
             f(&mut view);
             std::sync::atomic::fence(Ordering::Acquire);
+            if let Some(stripe) = view.conflict {
+                drop(view);
+                // Wait for the writer holding it, holding nothing ourselves, then start over.
+                let lock = self.locks.get(stripe);
+                lock.lock_shared();
+                // SAFETY: taken on the line above.
+                unsafe { lock.unlock_shared() };
+                continue;
+            }
             if self.seq.load(Ordering::Acquire) == before {
                 return;
             }
@@ -267,6 +386,23 @@ impl LockFreeStore {
     /// pipelined batch, then finds them in cache.
     fn prefetch(&self, keys: &[(usize, &[u8])]) {
         hash_trie::prefetch_paths(keys.iter().map(|&(db, key)| (&self.db(db).map, key_hash(key))));
+    }
+
+    /// Deletes `record` if it has expired and is still its key's record; true if it did.
+    /// An in-place record may have been given a new expiry in place, so it is checked again
+    /// under its stripe, which every writer of it holds.
+    fn kill_if_expired(&self, d: &Db, record: &Arc<Record>, now: i64) -> bool {
+        if !record.is_locked_kind() {
+            // SAFETY: a string record's entry is immutable.
+            return unsafe { record.entry() }.is_expired(now) && d.kill(record);
+        }
+        let lock = self.locks.get(RecordLocks::stripe(record.hash()));
+        lock.lock_exclusive();
+        // SAFETY: the stripe is held (exclusively) until after the kill.
+        let killed = unsafe { record.entry() }.is_expired(now) && d.kill(record);
+        // SAFETY: taken above.
+        unsafe { lock.unlock_exclusive() };
+        killed
     }
 
     /// Counts and logs keys a committed view deleted because they had expired.
@@ -298,23 +434,46 @@ enum Mode {
 }
 
 /// A key's state inside a view: the record it started from and, once written, its new
-/// state (`Some(None)` = deleted).
+/// state (`Some(None)` = deleted), unless the view changes that record in place.
 struct Slot {
     db: usize,
     key: Bytes,
     orig: Option<Arc<Record>>,
     new: Option<Option<Entry>>,
+    /// `orig` is an in-place record that this (writable) view changes directly.
+    in_place: bool,
 }
 
 impl Slot {
     fn orig_entry(&self) -> Option<&Entry> {
-        self.orig.as_deref().map(|r| &r.entry)
+        // SAFETY: a view holds the stripe of every in-place record it loads until it is
+        // dropped (`LockFreeView::load`), and a slot lives no longer than its view.
+        self.orig.as_deref().map(|r| unsafe { r.entry() })
     }
 
     fn current(&self) -> Option<&Entry> {
         match &self.new {
             Some(n) => n.as_ref(),
             None => self.orig_entry(),
+        }
+    }
+
+    fn in_place_entry(&mut self) -> &mut Entry {
+        debug_assert!(self.in_place);
+        let record = self.orig.as_deref().expect("an in-place slot has a record");
+        // SAFETY: `in_place` is set only by a writable view, which holds the stripe
+        // exclusively; `&mut self` makes this the view's only reference to the entry.
+        unsafe { record.entry_mut() }
+    }
+
+    /// Turns an in-place slot into an ordinary one by moving its entry out of the record,
+    /// for a write that replaces or deletes the key: the record is then unpublished at
+    /// commit, and nobody reads it after that (readers re-load once they hold the stripe).
+    fn detach(&mut self) {
+        if self.in_place {
+            let entry = std::mem::replace(self.in_place_entry(), Entry::new(Value::Str(RString::Int(0))));
+            self.new = Some(Some(entry));
+            self.in_place = false;
         }
     }
 }
@@ -326,27 +485,39 @@ struct LockFreeView<'a> {
     slots: Vec<Slot>,
     /// Keys this view deleted because they had expired (counted once it commits).
     expired: Vec<(usize, Bytes)>,
-    /// Set when a shared-path write met a collection: re-run exclusively (see `own`).
-    escalate: bool,
+    /// Stripes of [`RecordLocks`] this view holds until it is dropped: exclusively if it is
+    /// writable, shared otherwise.
+    held: Vec<usize>,
+    /// A stripe a read view needed while holding another and found taken: this run is void,
+    /// and `read_validated` starts over (see [`RecordLocks`]).
+    conflict: Option<usize>,
 }
 
 impl<'a> LockFreeView<'a> {
     fn new(store: &'a LockFreeStore, mode: Mode) -> Self {
-        LockFreeView { store, mode, now: now_ms(), slots: Vec::new(), expired: Vec::new(), escalate: false }
+        LockFreeView {
+            store,
+            mode,
+            now: now_ms(),
+            slots: Vec::new(),
+            expired: Vec::new(),
+            held: Vec::new(),
+            conflict: None,
+        }
     }
 
     fn writable(&self) -> bool {
         matches!(self.mode, Mode::SingleWrite | Mode::Exclusive)
     }
 
-    /// The slot of `key`, loading its snapshot on first use; lazily expires it when writable.
+    /// The slot of `key`, loading its record on first use; lazily expires it when writable.
     fn slot(&mut self, db: usize, key: &[u8]) -> &mut Slot {
         let pos = match self.slots.iter().position(|s| s.db == db && s.key[..] == *key) {
             Some(p) => p,
             None => {
-                let orig = self.store.db(db).load(key);
+                let orig = self.load(db, key);
                 // An owned copy: the key may be stored, and `key` may be a slice of a read buffer.
-                let mut slot = Slot { db, key: Bytes::copy_from_slice(key), orig, new: None };
+                let mut slot = Slot { db, key: Bytes::copy_from_slice(key), orig, new: None, in_place: false };
                 if self.writable() && slot.orig_entry().is_some_and(|e| e.is_expired(self.now)) {
                     slot.new = Some(None);
                     self.expired.push((db, slot.key.clone()));
@@ -356,6 +527,48 @@ impl<'a> LockFreeView<'a> {
             }
         };
         &mut self.slots[pos]
+    }
+
+    /// The key's current record, with its stripe held if it is an in-place record; `None`
+    /// also when a read view met a conflict (its run is void anyway).
+    fn load(&mut self, db: usize, key: &[u8]) -> Option<Arc<Record>> {
+        let d = self.store.db(db);
+        let hash = key_hash(key);
+        let mut record = d.map.get(hash, key);
+        // Once its stripe is held, an in-place record stays the key's record: whoever
+        // replaces or deletes one holds the stripe exclusively first. So re-load under it.
+        while let Some(r) = record.as_ref().filter(|r| r.is_locked_kind()) {
+            let stripe = RecordLocks::stripe(r.hash());
+            if self.held.contains(&stripe) {
+                break;
+            }
+            if !self.lock_stripe(stripe) {
+                return None;
+            }
+            record = d.map.get(hash, key);
+        }
+        record
+    }
+
+    /// Takes `stripe` for the rest of the view: exclusively if writable, shared otherwise.
+    /// A read view that holds a stripe already only tries, and on failure records the
+    /// conflict and returns false (see [`RecordLocks`] for why).
+    fn lock_stripe(&mut self, stripe: usize) -> bool {
+        let lock = self.store.locks.get(stripe);
+        match self.mode {
+            Mode::SingleWrite | Mode::Exclusive => lock.lock_exclusive(),
+            Mode::Read if !self.held.is_empty() => {
+                if !lock.try_lock_shared() {
+                    self.conflict = Some(stripe);
+                    return false;
+                }
+            }
+            // A whole-database view holds the gate's shared side, so every writer it could
+            // wait for holds a single stripe and waits for nothing.
+            Mode::Read | Mode::SharedDb => lock.lock_shared(),
+        }
+        self.held.push(stripe);
+        true
     }
 
     fn require_write(&self) {
@@ -372,27 +585,68 @@ impl<'a> LockFreeView<'a> {
     /// Applies every changed slot directly (exclusive gate held: no concurrent writers).
     fn commit_exclusive(&mut self) {
         for slot in self.slots.drain(..) {
-            if let Some(new) = slot.new {
-                apply(self.store.db(slot.db), &slot.key, new);
+            let d = self.store.db(slot.db);
+            if slot.in_place {
+                if slot.orig_entry().is_some_and(Entry::has_expiry) {
+                    d.index_expiry(key_hash(&slot.key), &slot.key);
+                }
+            } else if let Some(new) = slot.new {
+                apply(d, &slot.key, new);
             }
         }
     }
 
-    /// Commits the single changed slot by compare-and-swap. False on conflict.
+    /// Commits the single changed slot by compare-and-swap. False on conflict (never for
+    /// an in-place record: its stripe is held, so it is still the key's record).
     fn commit_cas(&mut self) -> bool {
         debug_assert!(self.slots.len() <= 1);
         let Some(slot) = self.slots.pop() else { return true };
-        let Some(new) = slot.new else { return true };
         let db = self.store.db(slot.db);
         let hash = key_hash(&slot.key);
+        if slot.in_place {
+            if slot.orig_entry().is_some_and(Entry::has_expiry) {
+                db.index_expiry(hash, &slot.key);
+            }
+            return true;
+        }
+        let Some(new) = slot.new else { return true };
         let has_expiry = new.as_ref().is_some_and(|e| e.has_expiry());
         db.before_write(hash);
+        let locked_kind = slot.orig.as_ref().is_some_and(|r| r.is_locked_kind());
         let new = new.map(|entry| Record::new(hash, &slot.key, entry));
         let ok = db.map.compare_exchange(hash, &slot.key, slot.orig.as_ref(), new);
+        debug_assert!(ok || !locked_kind, "an in-place record changed under its held stripe");
         if ok && has_expiry {
             db.index_expiry(hash, &slot.key);
         }
         ok
+    }
+
+    /// Runs `f` with the entry of `record`, met by a whole-database walk: under its stripe's
+    /// shared lock, unless this view holds that stripe already.
+    fn walked<R>(held: &[usize], locks: &RecordLocks, record: &Record, f: impl FnOnce(&Entry) -> R) -> R {
+        if record.is_locked_kind() && held.contains(&RecordLocks::stripe(record.hash())) {
+            // SAFETY: this view holds the stripe (and so nobody else writes the entry).
+            return f(unsafe { record.entry() });
+        }
+        locks.read(record, f)
+    }
+}
+
+impl Drop for LockFreeView<'_> {
+    fn drop(&mut self) {
+        let exclusive = self.writable();
+        for &stripe in &self.held {
+            let lock = self.store.locks.get(stripe);
+            // SAFETY: `lock_stripe` took it once, on this side, for this view.
+            unsafe {
+                if exclusive {
+                    lock.unlock_exclusive();
+                } else {
+                    lock.unlock_shared();
+                }
+            }
+        }
     }
 }
 
@@ -437,7 +691,11 @@ impl KeyView for LockFreeView<'_> {
     fn get_mut(&mut self, db: usize, key: &[u8]) -> Option<&mut Value> {
         self.require_write();
         self.own(db, key);
-        match &mut self.slot(db, key).new {
+        let slot = self.slot(db, key);
+        if slot.in_place {
+            return Some(&mut slot.in_place_entry().value);
+        }
+        match &mut slot.new {
             Some(Some(e)) => Some(&mut e.value),
             _ => None,
         }
@@ -446,19 +704,28 @@ impl KeyView for LockFreeView<'_> {
     fn insert(&mut self, db: usize, key: Bytes, entry: Entry) -> Option<Entry> {
         self.require_write();
         self.own(db, &key);
-        self.slot(db, &key).new.replace(Some(entry)).flatten()
+        let slot = self.slot(db, &key);
+        slot.detach();
+        slot.new.replace(Some(entry)).flatten()
     }
 
     fn remove(&mut self, db: usize, key: &[u8]) -> Option<Entry> {
         self.require_write();
         self.own(db, key);
-        self.slot(db, key).new.replace(None).flatten()
+        let slot = self.slot(db, key);
+        slot.detach();
+        slot.new.replace(None).flatten()
     }
 
     fn set_expiry(&mut self, db: usize, key: &[u8], at: i64) -> bool {
         self.require_write();
         self.own(db, key);
-        match &mut self.slot(db, key).new {
+        let slot = self.slot(db, key);
+        if slot.in_place {
+            slot.in_place_entry().expire_at = at;
+            return true;
+        }
+        match &mut slot.new {
             Some(Some(e)) => {
                 e.expire_at = at;
                 true
@@ -476,9 +743,10 @@ impl KeyView for LockFreeView<'_> {
     fn expires_len(&mut self, db: usize) -> usize {
         self.require_db_scope();
         self.commit_pending();
+        let (held, locks) = (&self.held, &self.store.locks);
         let mut n = 0;
         let _ = self.store.db(db).map.walk_from(0, &mut |r| {
-            n += usize::from(r.entry.expire_at != NO_EXPIRY);
+            n += usize::from(Self::walked(held, locks, r, Entry::has_expiry));
             ControlFlow::Continue(())
         });
         n
@@ -487,16 +755,17 @@ impl KeyView for LockFreeView<'_> {
     fn scan(&mut self, db: usize, cursor: u64, count: usize, visit: &mut dyn FnMut(&Bytes, &Entry)) -> u64 {
         self.require_db_scope();
         self.commit_pending();
+        let (held, locks) = (&self.held, &self.store.locks);
         let (mut n, mut last_hash, mut next) = (0, 0, 0);
         let _ = self.store.db(db).map.walk_from(cursor, &mut |r| {
             // Stop only between hashes: the cursor is a hash, so a call that stopped inside a
             // group of keys sharing one would return the same group forever.
-            if n >= count.max(1) && r.hash != last_hash {
-                next = r.hash;
+            if n >= count.max(1) && r.hash() != last_hash {
+                next = r.hash();
                 return ControlFlow::Break(());
             }
-            visit(&r.key.to_bytes(), &r.entry);
-            (n, last_hash) = (n + 1, r.hash);
+            Self::walked(held, locks, r, |e| visit(&r.key.to_bytes(), e));
+            (n, last_hash) = (n + 1, r.hash());
             ControlFlow::Continue(())
         });
         next
@@ -505,8 +774,9 @@ impl KeyView for LockFreeView<'_> {
     fn for_each(&mut self, db: usize, visit: &mut dyn FnMut(&Bytes, &Entry)) {
         self.require_db_scope();
         self.commit_pending();
+        let (held, locks) = (&self.held, &self.store.locks);
         let _ = self.store.db(db).map.walk_from(0, &mut |r| {
-            visit(&r.key.to_bytes(), &r.entry);
+            Self::walked(held, locks, r, |e| visit(&r.key.to_bytes(), e));
             ControlFlow::Continue(())
         });
     }
@@ -549,57 +819,39 @@ impl KeyView for LockFreeView<'_> {
 }
 
 impl LockFreeView<'_> {
-    /// Gives the view its own, writable copy of `key`'s live entry (in `slot.new`), once.
+    /// Makes `key`'s live entry writable through the slot, once.
     ///
-    /// A shared view copies the snapshot (copy-on-write, committed by CAS). An exclusive
-    /// view holding a collection takes the snapshot itself instead: no other writer runs, so
-    /// it empties the key's slot, waits for readers that loaded the snapshot before to drop
-    /// it (they are re-run anyway: the sequence counter is odd), and then owns the entry
-    /// outright — a write to a big hash costs what the write costs, not a copy of the hash.
+    /// A string is copied (copy-on-write, committed by CAS or directly). An in-place record
+    /// is changed where it is: the view holds its stripe exclusively, so no reader sees the
+    /// change half-made, and a write to a big hash costs what the write costs, not a copy
+    /// of the hash. While a snapshot may still hold the record, the view first publishes a
+    /// copy in its place and changes that (once: the copy is nobody else's).
     fn own(&mut self, db: usize, key: &[u8]) {
-        let (now, exclusive) = (self.now, self.mode == Mode::Exclusive);
-        let store = self.store;
+        let (now, store, mode) = (self.now, self.store, self.mode);
         let slot = self.slot(db, key);
-        if slot.new.is_some() {
+        if slot.new.is_some() || slot.in_place {
             return;
         }
-        let live = slot.orig_entry().is_some_and(|e| !e.is_expired(now));
-        let collection = slot.orig_entry().is_some_and(|e| !matches!(e.value, Value::Str(_)));
-        if live && collection && !exclusive {
-            // The key became a collection after `view` chose the shared path: copying it
-            // could cost a full copy per write, so this run is abandoned (its result is
-            // never committed) and `view` re-runs the command exclusively.
-            slot.new = Some(None);
-            self.escalate = true;
-            return;
-        }
-        if !(live && exclusive && collection) {
+        let Some(record) = slot.orig.as_ref().filter(|r| r.is_locked_kind()) else {
             slot.new = Some(slot.orig_entry().filter(|e| !e.is_expired(now)).cloned());
             return;
-        }
-        let d = store.db(db);
-        let hash = key_hash(key);
-        d.before_write(hash);
-        let taken = d.map.remove(hash, key);
-        debug_assert!(taken.as_ref().zip(slot.orig.as_ref()).is_some_and(|(a, b)| Arc::ptr_eq(a, b)));
-        // Our own `orig` is one reference; `taken` another; the trie's is released once the
-        // epoch advances (after which no reader can pick the record up any more).
-        slot.orig = None;
-        let mut arc = taken.expect("an exclusive view's record is live");
-        let mut spins = 0;
-        let entry = loop {
-            match Arc::try_unwrap(arc) {
-                Ok(record) => break record.entry,
-                // Readers let go within a moment; a snapshot may hold it for the whole save.
-                Err(shared) if spins > 64 && store.snapshotting.load(Ordering::Acquire) => break shared.entry.clone(),
-                Err(shared) => {
-                    arc = shared;
-                    hash_trie::help_reclaim();
-                    backoff(&mut spins);
-                }
-            }
         };
-        slot.new = Some(Some(entry));
+        // (An expired record was marked deleted when the slot was loaded.)
+        let (d, hash) = (store.db(db), record.hash());
+        d.before_write(hash);
+        // The trie's reference and ours; any other may be the snapshot's.
+        if store.snapshotting.load(Ordering::Acquire) && Arc::strong_count(record) > 2 {
+            // SAFETY: a writable view holds the stripe of every in-place record it loaded.
+            let copy = Record::in_place(hash, key, unsafe { record.entry() }.clone());
+            if mode == Mode::Exclusive {
+                d.map.insert(Arc::clone(&copy));
+            } else {
+                let ok = d.map.compare_exchange(hash, key, Some(record), Some(Arc::clone(&copy)));
+                assert!(ok, "an in-place record changed under its held stripe");
+            }
+            slot.orig = Some(copy);
+        }
+        slot.in_place = true;
     }
 
     /// In an exclusive view, applies buffered writes before a whole-database operation reads the maps.
@@ -627,16 +879,11 @@ impl Store for LockFreeStore {
         }
         let exclusive = match scope {
             Scope::Keys { write: false, .. } => {
-                self.read_validated(false, f);
+                self.read_validated(f);
                 return;
             }
-            // Several keys, or one holding a collection (see `LockFreeView::own`): exclusive.
-            Scope::Keys { keys, write: true } => {
-                keys.iter().any(|k| *k != keys[0])
-                    || keys.first().is_some_and(|(db, k)| {
-                        self.db(*db).load(k).is_some_and(|r| !matches!(r.entry.value, Value::Str(_)))
-                    })
-            }
+            // Several keys written: exclusive, so the write is atomic.
+            Scope::Keys { keys, write: true } => keys.iter().any(|k| *k != keys[0]),
             Scope::Db { write, .. } => write,
             Scope::All => true,
         };
@@ -650,18 +897,13 @@ impl Store for LockFreeStore {
             f(&mut view);
             return;
         }
-        // One key, written: copy-on-write and compare-and-swap, re-running on conflict.
-        let gate = self.gate.read();
+        // One key, written: in place under its stripe (a collection), or copy-on-write and
+        // compare-and-swap, re-running on conflict (a string).
+        let _gate = self.gate.read();
         let mut spins = 0;
         loop {
             let mut view = LockFreeView::new(self, Mode::SingleWrite);
             f(&mut view);
-            if view.escalate {
-                drop(view);
-                drop(gate);
-                self.view_exclusive(f);
-                return;
-            }
             let mut expired = std::mem::take(&mut view.expired);
             if view.commit_cas() {
                 self.note_expired(&mut expired);
@@ -685,21 +927,19 @@ impl Store for LockFreeStore {
             };
             sampled += 1;
             let key = idx.key.as_slice();
-            match d.map.get(idx.hash, key) {
-                Some(r) if r.entry.is_expired(now) => {
-                    if d.kill(&r) {
-                        self.expired.fetch_add(1, Ordering::Relaxed);
-                        expired.push(idx.key.to_bytes());
-                    }
-                    d.expires.compare_exchange(idx.hash, key, Some(&idx), None);
+            if let Some(r) = d.map.get(idx.hash, key) {
+                if self.kill_if_expired(d, &r, now) {
+                    self.expired.fetch_add(1, Ordering::Relaxed);
+                    expired.push(idx.key.to_bytes());
                 }
-                Some(r) if r.entry.has_expiry() => {}
-                _ => {
-                    // Stale index entry; re-add if a writer gave the key an expiry meanwhile.
-                    d.expires.compare_exchange(idx.hash, key, Some(&idx), None);
-                    if d.load(key).is_some_and(|r| r.entry.has_expiry()) {
-                        d.index_expiry(idx.hash, key);
-                    }
+            }
+            let has_expiry = || d.load(key).is_some_and(|r| self.locks.read(&r, Entry::has_expiry));
+            if !has_expiry() {
+                // Expired or stale: drop the index entry, then re-add it if a writer gave the
+                // key an expiry meanwhile.
+                d.expires.compare_exchange(idx.hash, key, Some(&idx), None);
+                if has_expiry() {
+                    d.index_expiry(idx.hash, key);
                 }
             }
         }
@@ -763,9 +1003,11 @@ impl crate::keyspace::Snapshot for LockFreeSnapshot<'_> {
                     SegmentCopy::Taken => Vec::new(),
                 }
             };
-            // Each value is dropped once written, so writers stop copying what was saved.
+            // Each value is dropped once written, so writers stop copying what was saved. An
+            // in-place record's stripe is held while it is written: its writers wait (or, if
+            // they began after the snapshot point, already changed a copy).
             for record in entries {
-                visit(&record.key.to_bytes(), &record.entry)?;
+                self.store.locks.read(&record, |entry| visit(&record.key.to_bytes(), entry))?;
             }
         }
         Ok(())

@@ -41,4 +41,6 @@ impl<'k> KeyHash<'k> {
 }
 
 #[cfg(test)]
+mod concurrency_tests;
+#[cfg(test)]
 mod snapshot_tests;

@@ -437,7 +437,11 @@ enum Mode {
 /// state (`Some(None)` = deleted), unless the view changes that record in place.
 struct Slot {
     db: usize,
-    key: Bytes,
+    /// A copy (the key may be stored, and the caller's may be a slice of a read buffer);
+    /// inline when short, so most views allocate nothing for it.
+    key: CompactBytes,
+    /// `key_hash(key)`.
+    hash: u64,
     orig: Option<Arc<Record>>,
     new: Option<Option<Entry>>,
     /// `orig` is an in-place record that this (writable) view changes directly.
@@ -512,15 +516,15 @@ impl<'a> LockFreeView<'a> {
 
     /// The slot of `key`, loading its record on first use; lazily expires it when writable.
     fn slot(&mut self, db: usize, key: &[u8]) -> &mut Slot {
-        let pos = match self.slots.iter().position(|s| s.db == db && s.key[..] == *key) {
+        let pos = match self.slots.iter().position(|s| s.db == db && s.key.as_slice() == key) {
             Some(p) => p,
             None => {
-                let orig = self.load(db, key);
-                // An owned copy: the key may be stored, and `key` may be a slice of a read buffer.
-                let mut slot = Slot { db, key: Bytes::copy_from_slice(key), orig, new: None, in_place: false };
+                let hash = key_hash(key);
+                let orig = self.load(db, key, hash);
+                let mut slot = Slot { db, key: CompactBytes::from(key), hash, orig, new: None, in_place: false };
                 if self.writable() && slot.orig_entry().is_some_and(|e| e.is_expired(self.now)) {
                     slot.new = Some(None);
-                    self.expired.push((db, slot.key.clone()));
+                    self.expired.push((db, slot.key.to_bytes()));
                 }
                 self.slots.push(slot);
                 self.slots.len() - 1
@@ -531,9 +535,8 @@ impl<'a> LockFreeView<'a> {
 
     /// The key's current record, with its stripe held if it is an in-place record; `None`
     /// also when a read view met a conflict (its run is void anyway).
-    fn load(&mut self, db: usize, key: &[u8]) -> Option<Arc<Record>> {
+    fn load(&mut self, db: usize, key: &[u8], hash: u64) -> Option<Arc<Record>> {
         let d = self.store.db(db);
-        let hash = key_hash(key);
         let mut record = d.map.get(hash, key);
         // Once its stripe is held, an in-place record stays the key's record: whoever
         // replaces or deletes one holds the stripe exclusively first. So re-load under it.
@@ -588,10 +591,10 @@ impl<'a> LockFreeView<'a> {
             let d = self.store.db(slot.db);
             if slot.in_place {
                 if slot.orig_entry().is_some_and(Entry::has_expiry) {
-                    d.index_expiry(key_hash(&slot.key), &slot.key);
+                    d.index_expiry(slot.hash, slot.key.as_slice());
                 }
             } else if let Some(new) = slot.new {
-                apply(d, &slot.key, new);
+                apply(d, slot.hash, slot.key.as_slice(), new);
             }
         }
     }
@@ -602,10 +605,10 @@ impl<'a> LockFreeView<'a> {
         debug_assert!(self.slots.len() <= 1);
         let Some(slot) = self.slots.pop() else { return true };
         let db = self.store.db(slot.db);
-        let hash = key_hash(&slot.key);
+        let (hash, key) = (slot.hash, slot.key.as_slice());
         if slot.in_place {
             if slot.orig_entry().is_some_and(Entry::has_expiry) {
-                db.index_expiry(hash, &slot.key);
+                db.index_expiry(hash, key);
             }
             return true;
         }
@@ -613,11 +616,11 @@ impl<'a> LockFreeView<'a> {
         let has_expiry = new.as_ref().is_some_and(|e| e.has_expiry());
         db.before_write(hash);
         let locked_kind = slot.orig.as_ref().is_some_and(|r| r.is_locked_kind());
-        let new = new.map(|entry| Record::new(hash, &slot.key, entry));
-        let ok = db.map.compare_exchange(hash, &slot.key, slot.orig.as_ref(), new);
+        let new = new.map(|entry| Record::new(hash, key, entry));
+        let ok = db.map.compare_exchange(hash, key, slot.orig.as_ref(), new);
         debug_assert!(ok || !locked_kind, "an in-place record changed under its held stripe");
         if ok && has_expiry {
-            db.index_expiry(hash, &slot.key);
+            db.index_expiry(hash, key);
         }
         ok
     }
@@ -651,8 +654,7 @@ impl Drop for LockFreeView<'_> {
 }
 
 /// Writes `new` at `key` unconditionally (exclusive gate held: no concurrent writers).
-fn apply(db: &Db, key: &[u8], new: Option<Entry>) {
-    let hash = key_hash(key);
+fn apply(db: &Db, hash: u64, key: &[u8], new: Option<Entry>) {
     db.before_write(hash);
     match new {
         Some(entry) => {

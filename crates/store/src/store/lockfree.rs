@@ -7,11 +7,12 @@
 //! revived"). See `hash_trie` for why the trie itself is lock-free.
 //!
 //! What is lock-free, and where a lock remains:
-//! - **Reads of single or several keys** take no lock. They load each key's current
+//! - **Reads of single or several keys** take no lock (but a collection's record lock; see
+//!   below). They load each key's current
 //!   record and validate against a sequence counter (a seqlock) bumped by multi-key
 //!   writers, re-running when one ran concurrently, so a read never sees a multi-key write
 //!   (MSET, RENAME, EXEC) half-applied. While such a writer is active they wait for it.
-//! - **Single-key writes** are copy-on-write plus compare-and-swap: the command runs on a
+//! - **Single-key writes of strings** are copy-on-write plus compare-and-swap: the command runs on a
 //!   private copy and the new record replaces the old one only if the key still holds the
 //!   record it started from; otherwise the command re-runs. They also hold the shared side
 //!   of a gate (`parking_lot::RwLock<()>`, one atomic add) so that multi-key writers can

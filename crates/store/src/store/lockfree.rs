@@ -182,16 +182,36 @@ impl RecordLocks {
     /// Runs `f` with `record`'s entry, under its stripe's shared lock if it is an in-place
     /// record. For callers that hold no stripe.
     fn read<R>(&self, record: &Record, f: impl FnOnce(&Entry) -> R) -> R {
+        self.with(record, false, f)
+    }
+
+    /// Like [`read`](Self::read), with the stripe held exclusively: `f` may replace or
+    /// delete the record (not change its entry).
+    fn write<R>(&self, record: &Record, f: impl FnOnce(&Entry) -> R) -> R {
+        self.with(record, true, f)
+    }
+
+    fn with<R>(&self, record: &Record, exclusive: bool, f: impl FnOnce(&Entry) -> R) -> R {
         if !record.is_locked_kind() {
             // SAFETY: a string record's entry is immutable.
             return f(unsafe { record.entry() });
         }
         let lock = self.get(Self::stripe(record.hash()));
-        lock.lock_shared();
-        // SAFETY: the stripe is held shared until `f` returns.
+        if exclusive {
+            lock.lock_exclusive();
+        } else {
+            lock.lock_shared();
+        }
+        // SAFETY: the stripe is held until `f` returns.
         let out = f(unsafe { record.entry() });
-        // SAFETY: taken above.
-        unsafe { lock.unlock_shared() };
+        // SAFETY: taken above, on this side.
+        unsafe {
+            if exclusive {
+                lock.unlock_exclusive();
+            } else {
+                lock.unlock_shared();
+            }
+        }
         out
     }
 }
@@ -393,17 +413,7 @@ impl LockFreeStore {
     /// An in-place record may have been given a new expiry in place, so it is checked again
     /// under its stripe, which every writer of it holds.
     fn kill_if_expired(&self, d: &Db, record: &Arc<Record>, now: i64) -> bool {
-        if !record.is_locked_kind() {
-            // SAFETY: a string record's entry is immutable.
-            return unsafe { record.entry() }.is_expired(now) && d.kill(record);
-        }
-        let lock = self.locks.get(RecordLocks::stripe(record.hash()));
-        lock.lock_exclusive();
-        // SAFETY: the stripe is held (exclusively) until after the kill.
-        let killed = unsafe { record.entry() }.is_expired(now) && d.kill(record);
-        // SAFETY: taken above.
-        unsafe { lock.unlock_exclusive() };
-        killed
+        self.locks.write(record, |entry| entry.is_expired(now) && d.kill(record))
     }
 
     /// Counts and logs keys a committed view deleted because they had expired.
@@ -469,6 +479,15 @@ impl Slot {
         // SAFETY: `in_place` is set only by a writable view, which holds the stripe
         // exclusively; `&mut self` makes this the view's only reference to the entry.
         unsafe { record.entry_mut() }
+    }
+
+    /// Commits an in-place slot: its changes are in the record already, and only an expiry
+    /// needs indexing.
+    fn commit_in_place(&self, d: &Db) {
+        debug_assert!(self.in_place);
+        if self.orig_entry().is_some_and(Entry::has_expiry) {
+            d.index_expiry(self.hash, self.key.as_slice());
+        }
     }
 
     /// Turns an in-place slot into an ordinary one by moving its entry out of the record,
@@ -591,9 +610,7 @@ impl<'a> LockFreeView<'a> {
         for slot in self.slots.drain(..) {
             let d = self.store.db(slot.db);
             if slot.in_place {
-                if slot.orig_entry().is_some_and(Entry::has_expiry) {
-                    d.index_expiry(slot.hash, slot.key.as_slice());
-                }
+                slot.commit_in_place(d);
             } else if let Some(new) = slot.new {
                 apply(d, slot.hash, slot.key.as_slice(), new);
             }
@@ -606,13 +623,11 @@ impl<'a> LockFreeView<'a> {
         debug_assert!(self.slots.len() <= 1);
         let Some(slot) = self.slots.pop() else { return true };
         let db = self.store.db(slot.db);
-        let (hash, key) = (slot.hash, slot.key.as_slice());
         if slot.in_place {
-            if slot.orig_entry().is_some_and(Entry::has_expiry) {
-                db.index_expiry(hash, key);
-            }
+            slot.commit_in_place(db);
             return true;
         }
+        let (hash, key) = (slot.hash, slot.key.as_slice());
         let Some(new) = slot.new else { return true };
         let has_expiry = new.as_ref().is_some_and(|e| e.has_expiry());
         db.before_write(hash);
@@ -840,7 +855,7 @@ impl LockFreeView<'_> {
             return;
         };
         // (An expired record was marked deleted when the slot was loaded.)
-        let (d, hash) = (store.db(db), record.hash());
+        let (d, hash) = (store.db(db), slot.hash);
         d.before_write(hash);
         // The trie's reference and ours; any other may be the snapshot's.
         if store.snapshotting.load(Ordering::Acquire) && Arc::strong_count(record) > 2 {

@@ -1,5 +1,5 @@
 //! [`prefetch`]: a cache hint, for data structures that know which memory they will read
-//! next before they read it (the mutex store's shard index, the sorted set's skiplist).
+//! next before they read it (the mutex store's shard index).
 
 /// Asks the CPU to start loading the cache line holding `*r`; a hint that never faults and
 /// changes nothing.

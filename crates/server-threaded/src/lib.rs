@@ -222,7 +222,10 @@ fn start_client(shared: &Arc<Shared>, mut stream: TcpStream, addr: SocketAddr) -
     let mail = Arc::new(MailFd::default());
     let mut client = client;
     client.notify = mail.clone();
-    let session = Session::new(client, max_bulk, Arc::new(ChannelWaker(wake_tx)));
+    let mut session = Session::new(client, max_bulk, Arc::new(ChannelWaker(wake_tx)));
+    if engine.store().lock_free_reads() {
+        session = session.with_prefetch();
+    }
     let thread_shared = shared.clone();
     let spawned = std::thread::Builder::new()
         .name(format!("client-{id}"))

@@ -97,6 +97,11 @@ pub trait Store: Send + Sync + 'static {
     /// more than once; only its last run counts.
     fn view(&self, scope: Scope<'_>, f: &mut dyn FnMut(&mut dyn KeyView));
 
+    /// True if a read view over several keys holds no lock another thread could wait for,
+    /// so that prefetching a pipelined batch's keys through one (`Session::with_prefetch`)
+    /// costs other clients nothing even when they run concurrently.
+    fn lock_free_reads(&self) -> bool;
+
     /// How many independent slots the active expire cycle walks per database (shards).
     fn expire_slots(&self) -> usize;
 

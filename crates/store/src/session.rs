@@ -125,10 +125,13 @@ impl Session {
         }
     }
 
-    /// Has each batch of pipelined requests prefetch the keys it names before it runs. For
-    /// a server that runs every client on one thread, where a batch waits for memory one
-    /// key at a time; with a thread per client the batch's extra read view over many shards
-    /// costs more in lock contention than the prefetch saves.
+    /// Has each batch of pipelined requests prefetch the keys it names before it runs, so
+    /// it does not wait for memory one key at a time. For a server that runs every client
+    /// on one thread, or over a store with [`Store::lock_free_reads`]: with a thread per
+    /// client over locked shards, the batch's extra read view over many shards costs more
+    /// in lock contention than the prefetch saves.
+    ///
+    /// [`Store::lock_free_reads`]: crate::keyspace::Store::lock_free_reads
     pub fn with_prefetch(mut self) -> Session {
         self.prefetch = true;
         self

@@ -885,6 +885,12 @@ impl Store for LockFreeStore {
         "lockfree"
     }
 
+    fn lock_free_reads(&self) -> bool {
+        // A read view of strings validates a seqlock instead of locking; one that meets a
+        // collection takes its record lock only while `f` runs, and prefetching runs none.
+        true
+    }
+
     fn databases(&self) -> usize {
         self.dbs.len()
     }

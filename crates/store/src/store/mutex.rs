@@ -349,6 +349,10 @@ impl Store for MutexStore {
         "mutex"
     }
 
+    fn lock_free_reads(&self) -> bool {
+        false
+    }
+
     fn databases(&self) -> usize {
         self.databases
     }

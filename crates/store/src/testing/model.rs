@@ -112,6 +112,9 @@ impl Store for ModelStore {
     fn databases(&self) -> usize {
         self.dbs.lock().len()
     }
+    fn lock_free_reads(&self) -> bool {
+        false
+    }
     fn view(&self, scope: Scope<'_>, f: &mut dyn FnMut(&mut dyn KeyView)) {
         let write = match scope {
             Scope::Keys { write, .. } | Scope::Db { write, .. } => write,

@@ -46,8 +46,9 @@ pub trait KeyView {
     /// The live value at `key`, for changing in place. Its expiry is unchanged.
     fn get_mut(&mut self, db: usize, key: &[u8]) -> Option<&mut Value>;
 
-    /// Sets `key` to `entry` (value and expiry), returning the live entry it replaced.
-    fn insert(&mut self, db: usize, key: Bytes, entry: Entry) -> Option<Entry>;
+    /// Sets `key` to `entry` (value and expiry), replacing whatever it held. (It returns
+    /// nothing: handing back the old entry would cost the lock-free store a copy of it.)
+    fn insert(&mut self, db: usize, key: Bytes, entry: Entry);
 
     /// Deletes `key`, returning its live entry.
     fn remove(&mut self, db: usize, key: &[u8]) -> Option<Entry>;

@@ -170,9 +170,9 @@ impl KeyView for Recorder<'_> {
         value
     }
 
-    fn insert(&mut self, db: usize, key: Bytes, entry: Entry) -> Option<Entry> {
+    fn insert(&mut self, db: usize, key: Bytes, entry: Entry) {
         self.modified.keys.push((db, key.clone()));
-        self.inner.insert(db, key, entry)
+        self.inner.insert(db, key, entry);
     }
 
     fn remove(&mut self, db: usize, key: &[u8]) -> Option<Entry> {

@@ -43,9 +43,9 @@ impl KeyView for Tally<'_> {
         value
     }
 
-    fn insert(&mut self, db: usize, key: Bytes, entry: Entry) -> Option<Entry> {
+    fn insert(&mut self, db: usize, key: Bytes, entry: Entry) {
         self.changes += 1;
-        self.inner.insert(db, key, entry)
+        self.inner.insert(db, key, entry);
     }
 
     fn remove(&mut self, db: usize, key: &[u8]) -> Option<Entry> {

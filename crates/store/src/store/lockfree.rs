@@ -491,7 +491,7 @@ impl Slot {
     }
 
     /// Turns an in-place slot into an ordinary one by moving its entry out of the record,
-    /// for a write that replaces or deletes the key: the record is then unpublished at
+    /// for a delete, which hands the entry back: the record is then unpublished at
     /// commit, and nobody reads it after that (readers re-load once they hold the stripe).
     fn detach(&mut self) {
         if self.in_place {
@@ -719,12 +719,15 @@ impl KeyView for LockFreeView<'_> {
         }
     }
 
-    fn insert(&mut self, db: usize, key: Bytes, entry: Entry) -> Option<Entry> {
+    fn insert(&mut self, db: usize, key: Bytes, entry: Entry) {
         self.require_write();
-        self.own(db, &key);
+        // No `own`: the old record is replaced whole at commit (which does the snapshot's
+        // copy-before-write), never changed, so neither a copy of a string nor a snapshot
+        // copy of an in-place record is needed. In-place changes this view already made
+        // go with the record it replaces.
         let slot = self.slot(db, &key);
-        slot.detach();
-        slot.new.replace(Some(entry)).flatten()
+        slot.in_place = false;
+        slot.new = Some(Some(entry));
     }
 
     fn remove(&mut self, db: usize, key: &[u8]) -> Option<Entry> {

@@ -244,9 +244,9 @@ impl KeyView for MutexView<'_> {
         self.live_slot(db, key).shard_mut().get_mut(key, now)
     }
 
-    fn insert(&mut self, db: usize, key: Bytes, entry: Entry) -> Option<Entry> {
+    fn insert(&mut self, db: usize, key: Bytes, entry: Entry) {
         let key = KeyHash::new(&key);
-        self.live_slot(db, key).shard_mut().insert(key, entry)
+        self.live_slot(db, key).shard_mut().insert(key, entry);
     }
 
     fn remove(&mut self, db: usize, key: &[u8]) -> Option<Entry> {

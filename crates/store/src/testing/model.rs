@@ -49,10 +49,8 @@ impl KeyView for ModelView<'_> {
     fn get_mut(&mut self, db: usize, key: &[u8]) -> Option<&mut Value> {
         self.live(db, key).map(|e| &mut e.value)
     }
-    fn insert(&mut self, db: usize, key: Bytes, entry: Entry) -> Option<Entry> {
-        let old = self.live(db, &key).map(|e| e.clone());
+    fn insert(&mut self, db: usize, key: Bytes, entry: Entry) {
         self.dbs[db].insert(key, entry);
-        old
     }
     fn remove(&mut self, db: usize, key: &[u8]) -> Option<Entry> {
         self.live(db, key)?;

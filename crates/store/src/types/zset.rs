@@ -182,15 +182,14 @@ impl ZSet {
     /// Removes the members at positions `ranks`, returning how many were removed, in
     /// O(log N + M) for M removed.
     pub fn remove_range(&mut self, ranks: Range<usize>) -> usize {
-        let end = ranks.end.min(self.len());
-        if ranks.start >= end {
-            return 0;
-        }
+        // The tree clamps `ranks` to the set.
         let scores = &mut self.scores;
-        let removed = self.order.remove_ranks(ranks.start, end, |member| {
+        let removed = self.order.remove_ranks(ranks.start, ranks.end, |member| {
             scores.swap_remove(&member[..]);
         });
-        self.after_removal();
+        if removed > 0 {
+            self.after_removal();
+        }
         removed
     }
 

@@ -129,6 +129,17 @@ impl<const B: usize> Inner<B> {
         partition(self.len - 1, |j| !before(score, member, self.sep_scores[j], &self.sep_members[j]))
     }
 
+    /// The child holding the entry at `rank` (below this node's total), and that entry's
+    /// rank within the child.
+    fn child_at(&self, mut rank: usize) -> (usize, usize) {
+        let mut i = 0;
+        while rank >= self.counts[i] as usize {
+            rank -= self.counts[i] as usize;
+            i += 1;
+        }
+        (i, rank)
+    }
+
     /// Entries in the children before child `i`.
     fn count_before(&self, i: usize) -> usize {
         self.counts[..i].iter().map(|&c| c as usize).sum()
@@ -420,12 +431,8 @@ impl<const B: usize> Tree<B> {
         let inner = &self.inners[node as usize];
         let (i, start) = match start {
             Start::Key(score, member) => (inner.child_for(score, member), start),
-            Start::Rank(mut r) => {
-                let mut i = 0;
-                while r >= inner.counts[i] as usize {
-                    r -= inner.counts[i] as usize;
-                    i += 1;
-                }
+            Start::Rank(r) => {
+                let (i, r) = inner.child_at(r);
                 (i, Start::Rank(r))
             }
         };
@@ -618,12 +625,8 @@ impl<const B: usize> Tree<B> {
         let mut node = self.root;
         for _ in 0..self.height {
             let inner = &self.inners[node as usize];
-            let mut i = 0;
-            while rank >= inner.counts[i] as usize {
-                rank -= inner.counts[i] as usize;
-                i += 1;
-            }
-            node = inner.children[i];
+            let (i, within) = inner.child_at(rank);
+            (node, rank) = (inner.children[i], within);
         }
         (node, rank)
     }

@@ -6,39 +6,43 @@
 //! the next [`BITS`] bits. A slot is one atomic word holding one of:
 //! - nothing;
 //! - an *item* (`Arc<T>`, the only key in this part of the hash space);
-//! - a *bucket*: the items of two or more keys with the very same 64-bit hash, as an
-//!   immutable list sorted by key;
+//! - a *leaf*: two or more items of this part of the hash space, at most `LEAF` of them
+//!   ([`LEAF_MAX`] by default; any number at the last level, where they share the whole
+//!   hash), as one immutable allocation of their hashes and item pointers sorted by
+//!   (hash, key);
 //! - an *inner node*.
 //!
-//! A lookup follows inner nodes down the hash's bits until it reaches an item or bucket — about
-//! log16(n / 65536) + 2 pointer hops for n keys, instead of a skip list's ~log2(n) key
-//! comparisons. Children are visited in index order, so an in-order walk yields items in
-//! (hash, key) order: a SCAN cursor or a snapshot segment is a hash, and "every item at or
-//! after hash h" is a walk from h's path.
+//! A lookup follows inner nodes down the hash's bits until it reaches an item or a leaf, whose
+//! inline hashes say which item (if any) to read. With a million keys the root's slots hold
+//! leaves of ~15 items: two hops and a scan of two cache lines of hashes before the item,
+//! and ~17 bytes of index per key (inner nodes of 16 slots over one or two keys each, the
+//! trie's shape before leaves, cost ~50). Children are visited in index order and leaves are sorted, so an in-order walk yields
+//! items in (hash, key) order: a SCAN cursor or a snapshot segment is a hash, and "every item
+//! at or after hash h" is a walk from h's path.
 //!
-//! **Why it is lock-free.** Every change is one compare-and-swap on one slot:
-//! - insert into an empty slot: nothing → item;
-//! - replace or delete: item → item', item → nothing; a bucket → a new bucket (or the one
-//!   remaining item);
-//! - a second key arriving at a slot with an item (or bucket) of a different hash: the slot is
-//!   replaced by a new inner node holding (its own reference to) the old content one level
-//!   down; the insert then retries one level lower. Same hash: the slot becomes a bucket.
-//!
-//! Items and buckets are immutable once published, and an inner node, once linked, is never
-//! unlinked (only [`HashTrie::clear`] drops whole subtrees). So a writer that read a slot can
-//! decide everything from that one word: if its compare-and-swap succeeds nothing changed in
+//! **Why it is lock-free.** Every change is one compare-and-swap on one word. Giving a key
+//! that is in a leaf a new item swaps the item in the leaf's slot for it. Any other change
+//! swaps the slot holding the key's items from the word the writer read to one it built
+//! from it: the items with the change applied, as nothing, one item, one leaf, or — when a
+//! leaf would grow past `LEAF` — a new inner node whose slots hold those items one level
+//! down (and so on while they still crowd one slot). A leaf's hashes and keys never change,
+//! and a leaf being replaced first freezes its item slots (see [`Leaf`]), so no item swap is
+//! lost in a leaf that has left the trie; an inner node, once linked, is never unlinked (only
+//! [`HashTrie::clear`] drops whole subtrees). So a writer that read a slot can decide
+//! everything from what it read: if its compare-and-swap succeeds nothing changed in
 //! between, and a writer never changes a node that has left the trie (which would lose its
-//! write). A failed compare-and-swap means another thread's succeeded, so some operation
-//! always completes. Empty inner nodes stay: with a random hash they are reused by the next
+//! write). A failed compare-and-swap means another thread's succeeded (or froze the leaf,
+//! which the next try then replaces itself), so some operation always completes. Empty inner nodes stay: with a random hash they are reused by the next
 //! keys that land there, and their number is bounded by the keys the trie ever held.
 //!
-//! **Reclamation.** Replaced items, buckets and inner nodes are freed through
-//! `crossbeam_epoch`: a reader pins the current epoch while it follows pointers, and whatever a
-//! writer unlinks is only released once every thread pinned at that time has unpinned. The
+//! **Ownership and reclamation.** The trie holds one reference to each item. A change that
+//! carries items from the old word to the new one moves those references with them (no
+//! count is touched: another key's item is never written by a change to this one); the
+//! replaced or deleted item's reference and the old leaf's memory are released through
+//! `crossbeam_epoch`: a reader pins the current epoch while it follows pointers, and whatever
+//! a writer unlinks is only released once every thread pinned at that time has unpinned. The
 //! same rule makes comparing words safe from ABA: while a writer is pinned, nothing it read can
-//! be freed and its address reused. Each slot (and each bucket) owns one strong reference to
-//! the items it holds; an item that moves (into a bucket or a new inner node) is cloned there,
-//! and the old slot's reference is released with the old word.
+//! be freed and its address reused.
 //!
 //! **Sparse walks.** A bitmap over the root marks the slots that ever held something (set just
 //! before the compare-and-swap that fills an empty root slot, cleared only by
@@ -49,13 +53,14 @@
 //! epoch advances (`help_reclaim` lets it, in tests): a caller cannot count on owning an
 //! item outright soon after removing it.
 
+use std::alloc::{self, Layout};
 use std::marker::PhantomData;
 use std::mem::ManuallyDrop;
 use std::ops::ControlFlow;
 use std::sync::atomic::{AtomicIsize, AtomicU64, AtomicUsize, Ordering};
-use std::sync::Arc;
 
 use crossbeam_epoch::{self as epoch, Guard};
+use triomphe::Arc;
 
 use crate::prefetch::prefetch;
 
@@ -67,7 +72,7 @@ pub trait TrieItem: Send + Sync + 'static {
 
 /// Hash bits indexing the root: 65536 slots (512 KiB of address space, allocated zeroed so
 /// the kernel maps only the pages keys land on), so the top four levels of every path are one
-/// array: a million keys are ~16 per root slot, reached in one or two more hops.
+/// array: a million keys are ~16 per root slot, one leaf each.
 pub const ROOT_BITS: u32 = 16;
 pub const ROOT_FANOUT: usize = 1 << ROOT_BITS;
 /// Hash bits per level below the root.
@@ -76,11 +81,15 @@ pub const FANOUT: usize = 1 << BITS;
 /// The deepest level: by then all 64 bits are used, so only equal hashes share a slot.
 const MAX_LEVEL: u32 = (64 - ROOT_BITS) / BITS;
 const _: () = assert!((64 - ROOT_BITS).is_multiple_of(BITS));
+/// Most items a leaf above the last level holds. Adding or removing a key copies its slot's
+/// leaf, so this bounds that copy (16 bytes an item); a million keys fill root leaves to ~15,
+/// ten million split them into inner nodes of 16 leaves of ~10.
+pub const LEAF_MAX: usize = 32;
 
 const TAG_MASK: usize = 0b11;
 const TAG_ITEM: usize = 0;
 const TAG_INNER: usize = 1;
-const TAG_BUCKET: usize = 2;
+const TAG_LEAF: usize = 2;
 
 fn root_index(hash: u64) -> usize {
     (hash >> (64 - ROOT_BITS)) as usize
@@ -92,14 +101,89 @@ fn child_index(hash: u64, level: u32) -> usize {
     ((hash >> (64 - ROOT_BITS - BITS * level)) as usize) & (FANOUT - 1)
 }
 
+#[derive(Default)]
 struct Inner {
     children: [AtomicUsize; FANOUT],
 }
 
-/// Items whose keys share one full hash, sorted by key; at least two.
-struct Bucket<T> {
-    hash: u64,
-    items: Vec<Arc<T>>,
+/// Bit 0 of a leaf's item slot: the leaf is being replaced, and this slot may no longer
+/// change (see [`Leaf`]).
+const FROZEN: usize = 1;
+
+/// A published leaf, read in place: `len` hashes, then `len` item slots (each the trie's
+/// reference to an item), after a one-word length, in one allocation of [`leaf_layout`].
+///
+/// The hashes and keys of a leaf never change, but an item slot does: replacing the item of
+/// a key already there is one compare-and-swap on its slot, with no new leaf (a `SET` of an
+/// existing key allocates nothing here). Any other change builds a new leaf (or inner node)
+/// from this one's items and swaps it into the parent slot; so that no item-slot swap lands
+/// in a leaf after its items were copied out (and is lost), the replacing writer first sets
+/// [`FROZEN`] in every item slot, and then copies the values it froze: an item-slot swap
+/// either happened before the freeze (and is copied) or fails on the frozen bit (and its
+/// writer starts over, replacing the leaf itself if it is still linked).
+struct Leaf<'g, T> {
+    hashes: &'g [u64],
+    slots: &'g [AtomicUsize],
+    _items: PhantomData<&'g T>,
+}
+
+impl<T> Clone for Leaf<'_, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T> Copy for Leaf<'_, T> {}
+
+impl<T> Leaf<'_, T> {
+    /// The item in slot `i` (frozen or not).
+    fn item(&self, i: usize) -> *const T {
+        (self.slots[i].load(Ordering::Acquire) & !FROZEN) as *const T
+    }
+
+    /// Freezes every item slot: from now on the leaf's items are fixed.
+    fn freeze(&self) {
+        for slot in self.slots {
+            slot.fetch_or(FROZEN, Ordering::AcqRel);
+        }
+    }
+}
+
+/// A leaf of `len` items: a length word, the hashes, the item slots, each 8 bytes (a slot may
+/// be smaller: its part is then partly unused).
+fn leaf_layout(len: usize) -> Layout {
+    Layout::array::<u64>(1 + 2 * len).expect("a leaf's size fits in memory")
+}
+
+/// Decodes a leaf pointer.
+///
+/// # Safety
+/// `ptr` is a leaf's allocation that stays allocated for `'g`.
+unsafe fn leaf<'g, T>(ptr: *const u64) -> Leaf<'g, T> {
+    let len = *ptr as usize;
+    let hashes = std::slice::from_raw_parts(ptr.add(1), len);
+    let slots = std::slice::from_raw_parts(ptr.add(1 + len).cast::<AtomicUsize>(), len);
+    Leaf { hashes, slots, _items: PhantomData }
+}
+
+/// Allocates a leaf of `len` items, the `i`th from `entry(i)`, and returns its word.
+fn leaf_word<T>(len: usize, entry: &dyn Fn(usize) -> (u64, *const T)) -> usize {
+    debug_assert!(len >= 2);
+    let layout = leaf_layout(len);
+    // SAFETY: the layout is not zero-sized; every word written lies inside it.
+    unsafe {
+        let ptr = alloc::alloc(layout).cast::<u64>();
+        if ptr.is_null() {
+            alloc::handle_alloc_error(layout);
+        }
+        ptr.write(len as u64);
+        let slots = ptr.add(1 + len).cast::<AtomicUsize>();
+        for i in 0..len {
+            let (hash, item) = entry(i);
+            ptr.add(1 + i).write(hash);
+            slots.add(i).write(AtomicUsize::new(item as usize));
+        }
+        ptr as usize | TAG_LEAF
+    }
 }
 
 /// A slot's word, decoded. The references live as long as the caller stays pinned.
@@ -107,7 +191,7 @@ enum Node<'g, T> {
     Empty,
     Item(*const T),
     Inner(&'g Inner),
-    Bucket(&'g Bucket<T>),
+    Leaf(Leaf<'g, T>),
 }
 
 impl<T> Clone for Node<'_, T> {
@@ -129,7 +213,7 @@ unsafe fn decode<T>(word: usize, _guard: &Guard) -> Node<'_, T> {
     match word & TAG_MASK {
         TAG_ITEM => Node::Item(ptr as *const T),
         TAG_INNER => Node::Inner(&*(ptr as *const Inner)),
-        _ => Node::Bucket(&*(ptr as *const Bucket<T>)),
+        _ => Node::Leaf(leaf(ptr as *const u64)),
     }
 }
 
@@ -141,22 +225,120 @@ unsafe fn borrow_item<T>(ptr: *const T) -> ManuallyDrop<Arc<T>> {
     ManuallyDrop::new(Arc::from_raw(ptr))
 }
 
-fn item_word<T>(item: Arc<T>) -> usize {
-    let word = Arc::into_raw(item) as usize;
-    debug_assert_eq!(word & TAG_MASK, 0, "items are aligned to at least 4 bytes");
-    word | TAG_ITEM
+/// A new reference to an item.
+///
+/// # Safety
+/// As for [`borrow_item`].
+unsafe fn clone_item<T>(ptr: *const T) -> Arc<T> {
+    Arc::clone(&borrow_item(ptr))
 }
 
-fn bucket_word<T>(bucket: Bucket<T>) -> usize {
-    debug_assert!(bucket.items.len() >= 2);
-    Box::into_raw(Box::new(bucket)) as usize | TAG_BUCKET
+/// The items a slot holds that is not an inner node, sorted by (hash, key).
+enum Items<'g, T> {
+    None,
+    Lone([u64; 1], *const T),
+    Leaf(Leaf<'g, T>),
 }
 
-/// Releases what a word owns (recursively for inner nodes).
+impl<T> Clone for Items<'_, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T> Copy for Items<'_, T> {}
+
+impl<T: TrieItem> Items<'_, T> {
+    fn hashes(&self) -> &[u64] {
+        match self {
+            Items::None => &[],
+            Items::Lone(hash, _) => hash,
+            Items::Leaf(l) => l.hashes,
+        }
+    }
+
+    fn item(&self, i: usize) -> *const T {
+        match self {
+            Items::None => unreachable!("no items"),
+            Items::Lone(_, item) => *item,
+            Items::Leaf(l) => l.item(i),
+        }
+    }
+}
+
+/// Where `(hash, key)` is or would go among a slot's sorted items: its index, and whether
+/// the item there is that key's.
+///
+/// # Safety
+/// The items are the caller's to read (read while pinned).
+unsafe fn locate<T: TrieItem>(items: &Items<'_, T>, hash: u64, key: &[u8]) -> (usize, bool) {
+    for (i, &h) in items.hashes().iter().enumerate() {
+        if h < hash {
+            continue;
+        }
+        if h > hash {
+            return (i, false);
+        }
+        match (*items.item(i)).key().cmp(key) {
+            std::cmp::Ordering::Less => continue,
+            std::cmp::Ordering::Equal => return (i, true),
+            std::cmp::Ordering::Greater => return (i, false),
+        }
+    }
+    (items.hashes().len(), false)
+}
+
+/// The word holding `len` sorted items (the `i`th from `entry(i)`) in a slot at `level`:
+/// nothing, the item, a leaf, or an inner node spreading them one level down. The items'
+/// references move into it.
+fn build<T>(len: usize, entry: &dyn Fn(usize) -> (u64, *const T), level: u32, most: usize) -> usize {
+    match len {
+        0 => 0,
+        1 => entry(0).1 as usize | TAG_ITEM,
+        _ if len <= most || level == MAX_LEVEL => leaf_word(len, entry),
+        _ => {
+            let inner = Inner::default();
+            let mut start = 0;
+            while start < len {
+                let index = child_index(entry(start).0, level + 1);
+                let end = (start + 1..len).find(|&i| child_index(entry(i).0, level + 1) != index).unwrap_or(len);
+                let word = build(end - start, &|i| entry(start + i), level + 1, most);
+                inner.children[index].store(word, Ordering::Relaxed);
+                start = end;
+            }
+            Box::into_raw(Box::new(inner)) as usize | TAG_INNER
+        }
+    }
+}
+
+/// Frees the leaves and inner nodes of `word`, not its items (whose references moved on).
 ///
 /// # Safety
 /// The word is owned by the caller: never published, or unlinked and no longer reachable by
-/// any thread (after an epoch, or with `&mut` access to the trie).
+/// any thread.
+unsafe fn free_nodes<T>(word: usize) {
+    let ptr = word & !TAG_MASK;
+    if ptr == 0 {
+        return;
+    }
+    match word & TAG_MASK {
+        TAG_ITEM => {}
+        TAG_INNER => {
+            let inner = Box::from_raw(ptr as *mut Inner);
+            for child in &inner.children {
+                free_nodes::<T>(child.load(Ordering::Relaxed));
+            }
+        }
+        _ => {
+            let len = leaf::<T>(ptr as *const u64).slots.len();
+            alloc::dealloc(ptr as *mut u8, leaf_layout(len));
+        }
+    }
+}
+
+/// Releases what a word owns: its items' references, and its nodes.
+///
+/// # Safety
+/// As for [`free_nodes`].
 unsafe fn drop_word<T>(word: usize) {
     let ptr = word & !TAG_MASK;
     if ptr == 0 {
@@ -170,29 +352,13 @@ unsafe fn drop_word<T>(word: usize) {
                 drop_word::<T>(child.load(Ordering::Relaxed));
             }
         }
-        _ => drop(Box::from_raw(ptr as *mut Bucket<T>)),
-    }
-}
-
-/// Frees `word` once no pinned thread can still be reading it.
-///
-/// # Safety
-/// `word` was just unlinked from the trie by the caller's successful compare-and-swap.
-unsafe fn retire<T: TrieItem>(guard: &Guard, word: usize) {
-    if word & !TAG_MASK != 0 {
-        guard.defer_unchecked(move || drop_word::<T>(word));
-    }
-}
-
-/// A copy of `word` (an item or bucket) with its own references, for a new inner node.
-///
-/// # Safety
-/// As for [`decode`].
-unsafe fn clone_leaf<T>(word: usize, guard: &Guard) -> usize {
-    match decode::<T>(word, guard) {
-        Node::Item(ptr) => item_word(Arc::clone(&borrow_item(ptr))),
-        Node::Bucket(b) => bucket_word(Bucket { hash: b.hash, items: b.items.clone() }),
-        Node::Empty | Node::Inner(_) => unreachable!("only items and buckets are pushed down"),
+        _ => {
+            let l = leaf::<T>(ptr as *const u64);
+            for i in 0..l.slots.len() {
+                drop(Arc::from_raw(l.item(i)));
+            }
+            free_nodes::<T>(word);
+        }
     }
 }
 
@@ -204,8 +370,9 @@ pub fn help_reclaim() {
 }
 
 /// A lock-free map from (hash, key) to `Arc<T>`, walked in (hash, key) order. See the module
-/// documentation.
-pub struct HashTrie<T: TrieItem> {
+/// documentation. `LEAF`: the most items a leaf above the last level holds (tests make it
+/// small to split often).
+pub struct HashTrie<T: TrieItem, const LEAF: usize = LEAF_MAX> {
     root: Box<[AtomicUsize]>,
     /// One bit per root slot: set if the slot may hold something (see "Sparse walks").
     occupied: Box<[AtomicU64]>,
@@ -214,15 +381,16 @@ pub struct HashTrie<T: TrieItem> {
     _items: PhantomData<Arc<T>>,
 }
 
-impl<T: TrieItem> Default for HashTrie<T> {
+impl<T: TrieItem, const LEAF: usize> Default for HashTrie<T, LEAF> {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl<T: TrieItem> HashTrie<T> {
+impl<T: TrieItem, const LEAF: usize> HashTrie<T, LEAF> {
     pub fn new() -> Self {
         const { assert!(std::mem::align_of::<T>() > TAG_MASK, "tags live in an item pointer's low bits") };
+        const { assert!(LEAF >= 2, "a leaf holds two items or more") };
         // SAFETY: zero bytes are a valid `AtomicUsize` (an empty slot).
         let root = unsafe { Box::<[AtomicUsize]>::new_zeroed_slice(ROOT_FANOUT).assume_init() };
         let occupied = (0..ROOT_FANOUT / 64).map(|_| AtomicU64::new(0)).collect();
@@ -243,20 +411,23 @@ impl<T: TrieItem> HashTrie<T> {
         let mut level = 0;
         let mut slot = &self.root[root_index(hash)];
         loop {
-            // SAFETY: a slot of this trie, read while pinned.
-            match unsafe { decode::<T>(slot.load(Ordering::Acquire), guard) } {
-                Node::Empty => return None,
-                Node::Inner(inner) => {
-                    level += 1;
-                    slot = &inner.children[child_index(hash, level)];
-                }
-                Node::Item(ptr) => {
-                    // SAFETY: the slot holds a reference, released only after we unpin.
-                    let item = unsafe { borrow_item(ptr) };
-                    return (item.hash() == hash && item.key() == key).then(|| Arc::clone(&item));
-                }
-                Node::Bucket(b) => {
-                    return if b.hash == hash { b.items.iter().find(|i| i.key() == key).cloned() } else { None };
+            // SAFETY: a slot of this trie, read while pinned; what it references is released
+            // only after we unpin.
+            unsafe {
+                match decode::<T>(slot.load(Ordering::Acquire), guard) {
+                    Node::Empty => return None,
+                    Node::Inner(inner) => {
+                        level += 1;
+                        slot = &inner.children[child_index(hash, level)];
+                    }
+                    Node::Item(ptr) => {
+                        let item = borrow_item(ptr);
+                        return (item.hash() == hash && item.key() == key).then(|| Arc::clone(&item));
+                    }
+                    Node::Leaf(l) => {
+                        let (at, found) = locate(&Items::Leaf(l), hash, key);
+                        return found.then(|| clone_item(l.item(at)));
+                    }
                 }
             }
         }
@@ -279,99 +450,104 @@ impl<T: TrieItem> HashTrie<T> {
         loop {
             let word = slot.load(Ordering::Acquire);
             // SAFETY: a slot of this trie, read while pinned.
-            let node = unsafe { decode::<T>(word, guard) };
-            // What the slot holds for `key`, and what it holds besides.
-            let current = match node {
+            let items = match unsafe { decode::<T>(word, guard) } {
                 Node::Inner(inner) => {
                     level += 1;
                     slot = &inner.children[child_index(hash, level)];
                     continue;
                 }
-                Node::Empty => None,
+                Node::Empty => Items::None,
                 // SAFETY: the slot holds a reference, released only after we unpin.
-                Node::Item(ptr) => {
-                    let item = unsafe { borrow_item(ptr) };
-                    (item.hash() == hash && item.key() == key).then_some(item)
-                }
-                Node::Bucket(b) => {
-                    (b.hash == hash)
-                        .then(|| b.items.iter().find(|i| i.key() == key))
-                        .flatten()
-                        // SAFETY: the bucket holds a reference, released only after we unpin.
-                        .map(|i| unsafe { borrow_item(Arc::as_ptr(i)) })
-                }
+                Node::Item(ptr) => Items::Lone([unsafe { (*ptr).hash() }], ptr),
+                Node::Leaf(l) => Items::Leaf(l),
             };
-            if !accept(current.as_deref()) {
+            // SAFETY: as above, for every item of the slot.
+            let (at, found) = unsafe { locate(&items, hash, key) };
+            let current = found.then(|| items.item(at));
+            // SAFETY: as above.
+            if !accept(current.map(|item| unsafe { borrow_item(item) }).as_deref()) {
                 return Err(new);
             }
-            let leaf_hash = match node {
-                // SAFETY: as above.
-                Node::Item(ptr) => unsafe { (*ptr).hash() },
-                Node::Bucket(b) => b.hash,
-                Node::Empty | Node::Inner(_) => hash,
-            };
-            let mut split = false;
-            let replacement = match (node, &new) {
-                // Deleting an absent key: nothing to change.
-                (Node::Empty, None) => return Ok(None),
-                (_, None) if current.is_none() => return Ok(None),
-                (Node::Empty, Some(n)) => {
-                    if level == 0 {
-                        // Before the slot is filled, so a walk that can see the item sees the bit.
-                        let i = root_index(hash);
-                        self.occupied[i / 64].fetch_or(1 << (i % 64), Ordering::SeqCst);
+            if !found && new.is_none() {
+                return Ok(None);
+            }
+            let added = new.as_ref().map(|n| Arc::into_raw(Arc::clone(n)));
+            // SAFETY (the blocks below): the items read are referenced by the slot's word,
+            // released only after we unpin; `added` is ours until published.
+            if let (Items::Leaf(l), Some(old), Some(item)) = (items, current, added) {
+                // A new item for a key in a leaf: swap it into the key's slot.
+                match l.slots[at].compare_exchange(old as usize, item as usize, Ordering::AcqRel, Ordering::Acquire) {
+                    Ok(_) => {
+                        let previous = unsafe { clone_item(old) };
+                        // SAFETY: our swap unlinked the trie's reference to `old`.
+                        unsafe { guard.defer_unchecked(move || drop(Arc::from_raw(old))) };
+                        return Ok(Some(previous));
                     }
-                    item_word(Arc::clone(n))
-                }
-                (Node::Item(_), None) => 0,
-                (Node::Item(_), Some(n)) if current.is_some() => item_word(Arc::clone(n)),
-                (Node::Bucket(b), _) if b.hash == hash => {
-                    let mut items: Vec<Arc<T>> = b.items.iter().filter(|i| i.key() != key).cloned().collect();
-                    if let Some(n) = &new {
-                        let at = items.partition_point(|i| i.key() < key);
-                        items.insert(at, Arc::clone(n));
-                    }
-                    if items.len() == 1 {
-                        item_word(items.pop().expect("one item"))
-                    } else {
-                        bucket_word(Bucket { hash, items })
-                    }
-                }
-                // Another key with the same hash: the two become a bucket.
-                (Node::Item(ptr), Some(n)) if leaf_hash == hash => {
-                    // SAFETY: the slot holds a reference, released only after we unpin.
-                    let other = Arc::clone(&*unsafe { borrow_item(ptr) });
-                    let items = if other.key() < key { vec![other, Arc::clone(n)] } else { vec![Arc::clone(n), other] };
-                    bucket_word(Bucket { hash, items })
-                }
-                (Node::Inner(_), _) => unreachable!("inner nodes are descended into"),
-                // Another hash in this slot: push it one level down and try again there.
-                (Node::Item(_) | Node::Bucket(_), _) => {
-                    assert!(level < MAX_LEVEL, "different hashes part before the last level");
-                    let inner = Inner { children: Default::default() };
-                    // SAFETY: `word` is an item or bucket read while pinned.
-                    let leaf = unsafe { clone_leaf::<T>(word, guard) };
-                    inner.children[child_index(leaf_hash, level + 1)].store(leaf, Ordering::Relaxed);
-                    split = true;
-                    Box::into_raw(Box::new(inner)) as usize | TAG_INNER
-                }
-            };
-            match slot.compare_exchange(word, replacement, Ordering::AcqRel, Ordering::Acquire) {
-                Ok(_) => {
-                    let previous = current.as_deref().cloned();
-                    // SAFETY: our compare-and-swap unlinked `word`.
-                    unsafe { retire::<T>(guard, word) };
-                    if split {
+                    Err(now) if now != old as usize | FROZEN => {
+                        // Another writer swapped it first: decide again on its item.
+                        drop(unsafe { Arc::from_raw(item) });
                         continue;
                     }
-                    let delta = new.is_some() as isize - previous.is_some() as isize;
+                    // Frozen with `old` in it: the leaf is being replaced; replace it here too.
+                    Err(_) => {}
+                }
+            }
+            if let Items::Leaf(l) = items {
+                l.freeze();
+                if current.is_some_and(|old| l.item(at) != old) {
+                    // A swap landed before the freeze: decide again on its item.
+                    if let Some(item) = added {
+                        drop(unsafe { Arc::from_raw(item) });
+                    }
+                    continue;
+                }
+            }
+            // The slot's items with `key`'s replaced, removed or inserted at `at`.
+            let hashes = items.hashes();
+            let skip = usize::from(found);
+            let len = hashes.len() - skip + usize::from(added.is_some());
+            let entry = |i: usize| match added {
+                Some(item) if i == at => (hash, item),
+                Some(_) if i > at => (hashes[i - 1 + skip], items.item(i - 1 + skip)),
+                None if i >= at => (hashes[i + skip], items.item(i + skip)),
+                _ => (hashes[i], items.item(i)),
+            };
+            let replacement = build(len, &entry, level, LEAF);
+            if level == 0 && word == 0 {
+                // Before the slot is filled, so a walk that can see the item sees the bit.
+                let i = root_index(hash);
+                self.occupied[i / 64].fetch_or(1 << (i % 64), Ordering::SeqCst);
+            }
+            match slot.compare_exchange(word, replacement, Ordering::AcqRel, Ordering::Acquire) {
+                Ok(_) => {
+                    let previous = current.map(|item| unsafe { clone_item(item) });
+                    let removed = current.map(|item| item as usize);
+                    // SAFETY: our compare-and-swap unlinked `word`, whose other items moved
+                    // into `replacement`, and `removed`, the trie's reference to the old item.
+                    unsafe {
+                        guard.defer_unchecked(move || {
+                            free_nodes::<T>(word);
+                            if let Some(item) = removed {
+                                drop(Arc::from_raw(item as *const T));
+                            }
+                        })
+                    };
+                    let delta = isize::from(added.is_some()) - isize::from(found);
                     if delta != 0 {
                         self.len.fetch_add(delta, Ordering::Relaxed);
                     }
                     return Ok(previous);
                 }
-                // SAFETY: `replacement` was never published.
-                Err(_) => unsafe { drop_word::<T>(replacement) },
+                Err(_) => {
+                    // SAFETY: `replacement` was never published; of its items only `added` is
+                    // not another word's.
+                    unsafe {
+                        free_nodes::<T>(replacement);
+                        if let Some(item) = added {
+                            drop(Arc::from_raw(item));
+                        }
+                    }
+                }
             }
         }
     }
@@ -453,39 +629,69 @@ impl<T: TrieItem> HashTrie<T> {
 /// Most lookups [`prefetch_paths`] overlaps at once.
 pub const PREFETCH_MAX: usize = 32;
 
+/// Where one lookup of [`prefetch_paths`] has got to.
+#[derive(Clone, Copy)]
+enum Step<'t> {
+    Done,
+    /// A slot whose line was prefetched, to read next pass.
+    Slot(&'t AtomicUsize),
+    /// A leaf whose hashes were prefetched, to find the item in next pass.
+    Leaf(*const u64),
+}
+
 /// Starts loading the paths of several lookups (each a trie and a hash) together, one level
 /// per pass, so their cache misses overlap instead of following each other: a batch of
 /// pipelined commands (see `Session::prefetch_keys`) or a multi-key command then finds its
-/// root slots, inner nodes and items in cache. A hint only: it changes nothing.
-pub fn prefetch_paths<'t, T: TrieItem>(targets: impl Iterator<Item = (&'t HashTrie<T>, u64)>) {
+/// root slots, inner nodes, leaves and items in cache. A hint only: it changes nothing.
+pub fn prefetch_paths<'t, T: TrieItem, const LEAF: usize>(targets: impl Iterator<Item = (&'t HashTrie<T, LEAF>, u64)>) {
     let mut hashes = [0u64; PREFETCH_MAX];
-    let mut at: [Option<&AtomicUsize>; PREFETCH_MAX] = [None; PREFETCH_MAX];
+    let mut steps = [Step::Done; PREFETCH_MAX];
     let mut n = 0;
-    for ((trie, hash), (h, at)) in targets.zip(hashes.iter_mut().zip(&mut at)) {
+    for ((trie, hash), (h, step)) in targets.zip(hashes.iter_mut().zip(&mut steps)) {
         let slot = &trie.root[root_index(hash)];
         prefetch(slot);
-        (*h, *at, n) = (hash, Some(slot), n + 1);
+        (*h, *step, n) = (hash, Step::Slot(slot), n + 1);
     }
     let guard = &epoch::pin();
-    for level in 1..=MAX_LEVEL {
-        let mut deeper = false;
-        for (hash, at) in hashes[..n].iter().zip(&mut at) {
-            let Some(slot) = at.take() else { continue };
-            // SAFETY: a slot of a trie, read while pinned (so what it points to stays).
-            match unsafe { decode::<T>(slot.load(Ordering::Acquire), guard) } {
-                Node::Empty => {}
-                // SAFETY: as above.
-                Node::Item(ptr) => prefetch(unsafe { &*ptr }),
-                Node::Bucket(b) => prefetch(b),
-                Node::Inner(inner) => {
-                    let child = &inner.children[child_index(*hash, level)];
-                    prefetch(child);
-                    *at = Some(child);
-                    deeper = true;
+    // One pass per level, and one to reach the items of the last leaves.
+    for level in 1..=MAX_LEVEL + 1 {
+        let mut more = false;
+        for (&hash, step) in hashes[..n].iter().zip(&mut steps) {
+            let next = match *step {
+                Step::Done => continue,
+                // SAFETY: a slot of a trie, read while pinned (so what it points to stays).
+                Step::Slot(slot) => match unsafe { decode::<T>(slot.load(Ordering::Acquire), guard) } {
+                    Node::Empty => Step::Done,
+                    Node::Item(ptr) => {
+                        // SAFETY: as above.
+                        prefetch(unsafe { &*ptr });
+                        Step::Done
+                    }
+                    Node::Leaf(l) => {
+                        prefetch(&l.hashes[0]);
+                        Step::Leaf(l.hashes.as_ptr().wrapping_sub(1))
+                    }
+                    Node::Inner(inner) if level <= MAX_LEVEL => {
+                        let child = &inner.children[child_index(hash, level)];
+                        prefetch(child);
+                        Step::Slot(child)
+                    }
+                    Node::Inner(_) => Step::Done,
+                },
+                Step::Leaf(ptr) => {
+                    // SAFETY: a leaf read while pinned.
+                    let l = unsafe { leaf::<T>(ptr) };
+                    if let Some(i) = l.hashes.iter().position(|&h| h == hash) {
+                        // SAFETY: as above.
+                        prefetch(unsafe { &*l.item(i) });
+                    }
+                    Step::Done
                 }
-            }
+            };
+            more |= !matches!(next, Step::Done);
+            *step = next;
         }
-        if !deeper {
+        if !more {
             break;
         }
     }
@@ -515,10 +721,10 @@ where
                 visit(&item)?;
             }
         }
-        Node::Bucket(b) => {
-            if wanted(b.hash) {
-                for item in &b.items {
-                    visit(item)?;
+        Node::Leaf(l) => {
+            for (i, &hash) in l.hashes.iter().enumerate() {
+                if wanted(hash) {
+                    visit(&borrow_item(l.item(i)))?;
                 }
             }
         }
@@ -533,7 +739,7 @@ where
     ControlFlow::Continue(())
 }
 
-impl<T: TrieItem> Drop for HashTrie<T> {
+impl<T: TrieItem, const LEAF: usize> Drop for HashTrie<T, LEAF> {
     fn drop(&mut self) {
         for slot in self.root.iter() {
             // SAFETY: `&mut self`: no other thread can reach the trie.

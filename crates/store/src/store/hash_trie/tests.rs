@@ -1,12 +1,12 @@
-//! [`HashTrie`] against a model `BTreeMap`, with hashes chosen by the tests so that deep
-//! splits and full 64-bit collisions (buckets) are common, plus a bounded multithreaded
-//! stress test.
+//! [`HashTrie`] against a model `BTreeMap`, with hashes chosen by the tests so that leaf
+//! splits, deep paths and full 64-bit collisions are common (the model test's leaves hold
+//! at most 4 items), plus a bounded multithreaded stress test.
 
 use std::collections::BTreeMap;
 use std::ops::ControlFlow;
-use std::sync::Arc;
 
 use proptest::prelude::*;
+use triomphe::Arc;
 
 use super::*;
 
@@ -30,7 +30,7 @@ fn item(hash: u64, key: &str, value: u32) -> Arc<Item> {
     Arc::new(Item { hash, key: key.as_bytes().to_vec(), value })
 }
 
-fn all(trie: &HashTrie<Item>, start: u64) -> Vec<(u64, Vec<u8>, u32)> {
+fn all<const L: usize>(trie: &HashTrie<Item, L>, start: u64) -> Vec<(u64, Vec<u8>, u32)> {
     let mut out = Vec::new();
     let _ = trie.walk_from(start, &mut |i| {
         out.push((i.hash, i.key.clone(), i.value));
@@ -41,7 +41,7 @@ fn all(trie: &HashTrie<Item>, start: u64) -> Vec<(u64, Vec<u8>, u32)> {
 
 #[test]
 fn a_key_is_found_after_insert_and_gone_after_remove() {
-    let trie = HashTrie::new();
+    let trie: HashTrie<Item> = HashTrie::new();
     assert!(trie.insert(item(7, "a", 1)).is_none());
     assert_eq!(trie.get(7, b"a").map(|i| i.value), Some(1));
     assert!(trie.get(7, b"b").is_none());
@@ -55,7 +55,7 @@ fn a_key_is_found_after_insert_and_gone_after_remove() {
 
 #[test]
 fn hashes_sharing_all_but_the_last_bits_split_down_to_the_last_level() {
-    let trie = HashTrie::new();
+    let trie: HashTrie<Item> = HashTrie::new();
     trie.insert(item(0xabcd_0000_0000_0000, "a", 1));
     trie.insert(item(0xabcd_0000_0000_0001, "b", 2));
     trie.insert(item(0xabcd_0000_0000_0010, "c", 3));
@@ -67,8 +67,8 @@ fn hashes_sharing_all_but_the_last_bits_split_down_to_the_last_level() {
 }
 
 #[test]
-fn keys_with_the_same_full_hash_share_a_bucket_ordered_by_key() {
-    let trie = HashTrie::new();
+fn keys_with_the_same_full_hash_share_a_leaf_ordered_by_key() {
+    let trie: HashTrie<Item> = HashTrie::new();
     trie.insert(item(42, "z", 1));
     trie.insert(item(42, "a", 2));
     trie.insert(item(42, "m", 3));
@@ -87,7 +87,7 @@ fn keys_with_the_same_full_hash_share_a_bucket_ordered_by_key() {
 
 #[test]
 fn compare_exchange_succeeds_only_against_the_current_item() {
-    let trie = HashTrie::new();
+    let trie: HashTrie<Item> = HashTrie::new();
     let first = item(5, "k", 1);
     assert!(!trie.compare_exchange(5, b"k", Some(&first), Some(item(5, "k", 9))));
     assert!(trie.compare_exchange(5, b"k", None, Some(first.clone())));
@@ -98,9 +98,46 @@ fn compare_exchange_succeeds_only_against_the_current_item() {
     assert_eq!(trie.get(5, b"k").map(|i| i.value), Some(2));
 }
 
+/// Keys crowding one root slot: its leaf fills up to `LEAF_MAX`, splits into an inner node of
+/// leaves, and every key stays reachable, in order, through inserts and removals.
+#[test]
+fn a_full_leaf_splits_one_level_down_and_keeps_every_key() {
+    let trie: HashTrie<Item> = HashTrie::new();
+    let hash = |i: u64| 0x7777_0000_0000_0000 | i.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 16;
+    let n = 10 * LEAF_MAX as u64;
+    for i in 0..n {
+        assert!(trie.insert(item(hash(i), &format!("k{i}"), i as u32)).is_none());
+    }
+    assert_eq!(trie.len(), n as usize);
+    let mut expected: Vec<(u64, Vec<u8>, u32)> =
+        (0..n).map(|i| (hash(i), format!("k{i}").into_bytes(), i as u32)).collect();
+    expected.sort();
+    assert_eq!(all(&trie, 0), expected);
+    for i in (0..n).step_by(2) {
+        assert_eq!(trie.remove(hash(i), format!("k{i}").as_bytes()).map(|it| it.value), Some(i as u32));
+    }
+    for i in 0..n {
+        assert_eq!(trie.get(hash(i), format!("k{i}").as_bytes()).map(|it| it.value), (i % 2 == 1).then_some(i as u32));
+    }
+    expected.retain(|(_, _, v)| v % 2 == 1);
+    assert_eq!(all(&trie, 0), expected);
+}
+
+/// At the last level a leaf is not limited: only keys of one full hash share it.
+#[test]
+fn more_keys_than_a_leaf_holds_can_share_one_full_hash() {
+    let trie: HashTrie<Item> = HashTrie::new();
+    for i in 0..2 * LEAF_MAX as u32 {
+        trie.insert(item(99, &format!("{i:03}"), i));
+    }
+    let values: Vec<u32> = all(&trie, 0).into_iter().map(|(_, _, v)| v).collect();
+    assert_eq!(values, (0..2 * LEAF_MAX as u32).collect::<Vec<_>>());
+    assert_eq!(trie.get(99, b"017").map(|i| i.value), Some(17));
+}
+
 #[test]
 fn a_walk_starts_at_the_first_hash_at_or_after_its_start() {
-    let trie = HashTrie::new();
+    let trie: HashTrie<Item> = HashTrie::new();
     for h in [1u64, 1 << 40, 1 << 52, 3 << 60, u64::MAX] {
         trie.insert(item(h, "k", 0));
     }
@@ -117,7 +154,7 @@ fn a_walk_starts_at_the_first_hash_at_or_after_its_start() {
 
 #[test]
 fn a_removed_item_becomes_unique_once_the_epoch_advances() {
-    let trie = HashTrie::new();
+    let trie: HashTrie<Item> = HashTrie::new();
     trie.insert(item(9, "k", 1));
     let mut taken = trie.remove(9, b"k").expect("present");
     let mut tries = 0;
@@ -133,6 +170,61 @@ fn a_removed_item_becomes_unique_once_the_epoch_advances() {
         }
     };
     assert_eq!(inner.value, 1);
+}
+
+/// An item that counts the live items of its test.
+struct Counted {
+    hash: u64,
+    key: Vec<u8>,
+    live: std::sync::Arc<std::sync::atomic::AtomicIsize>,
+}
+
+impl TrieItem for Counted {
+    fn hash(&self) -> u64 {
+        self.hash
+    }
+    fn key(&self) -> &[u8] {
+        &self.key
+    }
+}
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        self.live.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Items move between leaves, split into inner nodes and get replaced and removed; once the
+/// trie is gone and the epoch has advanced, every item has been dropped exactly once.
+#[test]
+fn every_item_is_released_once_through_splits_replacements_and_removals() {
+    let live = std::sync::Arc::new(std::sync::atomic::AtomicIsize::new(0));
+    let counted = |hash: u64, key: String| {
+        live.fetch_add(1, Ordering::SeqCst);
+        Arc::new(Counted { hash, key: key.into_bytes(), live: std::sync::Arc::clone(&live) })
+    };
+    {
+        let trie = HashTrie::<Counted, 4>::new();
+        // Hashes in one root slot, some equal in full.
+        let hash = |i: u64| 0x1234_0000_0000_0000 | (i % 23).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 16;
+        for i in 0..120 {
+            trie.insert(counted(hash(i), format!("k{i}")));
+        }
+        for i in (0..120).step_by(3) {
+            trie.insert(counted(hash(i), format!("k{i}")));
+        }
+        for i in (0..120).step_by(4) {
+            trie.remove(hash(i), format!("k{i}").as_bytes());
+        }
+        assert_eq!(trie.len(), 90);
+    }
+    for _ in 0..1_000_000 {
+        if live.load(Ordering::SeqCst) == 0 {
+            break;
+        }
+        help_reclaim();
+    }
+    assert_eq!(live.load(Ordering::SeqCst), 0);
 }
 
 #[derive(Clone, Debug)]
@@ -170,7 +262,7 @@ fn hashes() -> impl Strategy<Value = Vec<u64>> {
 proptest! {
     #[test]
     fn the_trie_behaves_like_an_ordered_map(hashes in hashes(), ops in prop::collection::vec(op(), 1..200)) {
-        let trie = HashTrie::new();
+        let trie = HashTrie::<Item, 4>::new();
         let mut model: BTreeMap<(u64, Vec<u8>), u32> = BTreeMap::new();
         for op in ops {
             match op {
@@ -214,18 +306,20 @@ proptest! {
     }
 }
 
-/// Threads increment counters by compare-and-swap on keys that share buckets and split
-/// paths, while others insert and delete keys of their own around them and a reader walks.
-/// No increment may be lost, and each thread's own keys end as it left them.
+/// Threads increment counters by compare-and-swap on keys that share leaves and split
+/// paths (an increment swaps the counter's item in its leaf slot), while they also insert
+/// and delete keys of their own in those very leaves (each replacing the leaf, after
+/// freezing its slots) and next to them, and a reader walks. No increment may be lost, and
+/// each thread's own keys end as it left them.
 #[test]
 fn concurrent_compare_and_swap_increments_are_never_lost() {
     const THREADS: usize = 4;
-    const ROUNDS: u32 = 2_000;
+    const ROUNDS: u32 = if cfg!(miri) { 40 } else { 20_000 };
     const COUNTERS: u64 = 8;
-    // Counter hashes share their top 60 bits and collide fully in pairs; private keys share
-    // those buckets too.
+    // Counter hashes share their top 60 bits and collide fully in pairs; half the private
+    // keys share those full hashes (and leaves), the other half their path.
     let counter_hash = |c: u64| 0x5555_5555_5555_5550 | (c / 2);
-    let trie: Arc<HashTrie<Item>> = Arc::new(HashTrie::new());
+    let trie: Arc<HashTrie<Item, 4>> = Arc::new(HashTrie::new());
     let workers: Vec<_> = (0..THREADS)
         .map(|t| {
             let trie = Arc::clone(&trie);
@@ -243,7 +337,11 @@ fn concurrent_compare_and_swap_increments_are_never_lost() {
                     // A private key next to the counters: inserted, then deleted every other round.
                     let slot = round / 2 % 16;
                     let own = format!("own{t}-{slot}");
-                    let own_hash = 0x5555_5555_5555_5500 | u64::from(slot) << 4 | t as u64;
+                    let own_hash = if slot % 2 == 0 {
+                        counter_hash(u64::from(slot / 2) % COUNTERS)
+                    } else {
+                        0x5555_5555_5555_5500 | u64::from(slot) << 4 | t as u64
+                    };
                     if round % 2 == 0 {
                         trie.insert(item(own_hash, &own, round));
                     } else {
@@ -256,7 +354,7 @@ fn concurrent_compare_and_swap_increments_are_never_lost() {
     let walker = {
         let trie = Arc::clone(&trie);
         std::thread::spawn(move || {
-            for _ in 0..200 {
+            for _ in 0..if cfg!(miri) { 4 } else { 200 } {
                 let mut last = (0, Vec::new());
                 let _ = trie.walk_from(0, &mut |i| {
                     let at = (i.hash, i.key.clone());
@@ -280,8 +378,8 @@ fn concurrent_compare_and_swap_increments_are_never_lost() {
 
 #[test]
 fn prefetching_paths_of_every_shape_changes_nothing() {
-    let trie = HashTrie::new();
-    // An item alone in its root slot, a deep split, a bucket, and an empty slot.
+    let trie: HashTrie<Item> = HashTrie::new();
+    // An item alone in its root slot, a deep split, a leaf of one hash, and an empty slot.
     trie.insert(item(0x1000_0000_0000_0000, "alone", 1));
     trie.insert(item(0xabcd_0000_0000_0000, "a", 2));
     trie.insert(item(0xabcd_0000_0000_0001, "b", 3));

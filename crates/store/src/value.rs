@@ -231,11 +231,6 @@ impl Entry {
         self.expire_at != NO_EXPIRY && self.expire_at <= now
     }
 
-    /// Records an access now (for OBJECT IDLETIME).
-    pub fn touch(&self) {
-        self.access.store(crate::clock::lru_clock(), Ordering::Relaxed);
-    }
-
     /// Records an access at `now` (unix ms; a view's time, which spares reading the clock).
     pub fn touch_at(&self, now: i64) {
         self.access.store((now / 1000) as u32, Ordering::Relaxed);

@@ -372,7 +372,7 @@ impl LockFreeStore {
                 continue;
             }
             let mut view = LockFreeView::new(self, Mode::Read);
-            f(&mut view);
+            view.run(f);
             std::sync::atomic::fence(Ordering::Acquire);
             if let Some(stripe) = view.conflict {
                 drop(view);
@@ -397,7 +397,7 @@ impl LockFreeStore {
         let _gate = self.gate.write();
         self.seq.fetch_add(1, Ordering::AcqRel);
         let mut view = LockFreeView::new(self, Mode::Exclusive);
-        f(&mut view);
+        view.run(f);
         view.commit_exclusive();
         self.seq.fetch_add(1, Ordering::AcqRel);
         self.note_expired(&mut view.expired);
@@ -533,6 +533,12 @@ impl<'a> LockFreeView<'a> {
 
     fn writable(&self) -> bool {
         matches!(self.mode, Mode::SingleWrite | Mode::Exclusive)
+    }
+
+    /// Runs a command's closure over this view, at the view's time (entries it makes are
+    /// stamped with it: the clock is read once per view).
+    fn run(&mut self, f: &mut dyn FnMut(&mut dyn KeyView)) {
+        crate::value::at_view_time(self.now, || f(self));
     }
 
     /// The slot of `key`, loading its record on first use; lazily expires it when writable.
@@ -698,7 +704,7 @@ impl KeyView for LockFreeView<'_> {
         if e.is_expired(now) {
             return None;
         }
-        e.touch();
+        e.touch_at(now);
         Some(e)
     }
 
@@ -922,7 +928,7 @@ impl Store for LockFreeStore {
         if let Scope::Db { .. } = scope {
             let _gate = self.gate.read();
             let mut view = LockFreeView::new(self, Mode::SharedDb);
-            f(&mut view);
+            view.run(f);
             return;
         }
         // One key, written: in place under its stripe (a collection), or copy-on-write and
@@ -931,7 +937,7 @@ impl Store for LockFreeStore {
         let mut spins = 0;
         loop {
             let mut view = LockFreeView::new(self, Mode::SingleWrite);
-            f(&mut view);
+            view.run(f);
             let mut expired = std::mem::take(&mut view.expired);
             if view.commit_cas() {
                 self.note_expired(&mut expired);

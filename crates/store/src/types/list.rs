@@ -96,11 +96,15 @@ impl Deref for Element<'_> {
     }
 }
 
-/// Small elements back to back: element `i` is `data[ends[i-1]..ends[i]]`.
+/// Small elements back to back in `data[head..]`: element `i` is `data[start(i)..ends[i]]`,
+/// where element 0 starts at `head`. The room before `head` lets an element join at the front
+/// without moving the others, so a push or pop at either end moves no other element (a
+/// front push that finds no room moves the node's bytes once, making room for as many more).
 #[derive(Clone, Debug, Default)]
 struct Packed {
     data: Vec<u8>,
-    ends: Vec<u16>,
+    ends: VecDeque<u16>,
+    head: u16,
 }
 
 impl Packed {
@@ -108,9 +112,14 @@ impl Packed {
         self.ends.len()
     }
 
+    /// Bytes of the elements.
+    fn used(&self) -> usize {
+        self.data.len() - usize::from(self.head)
+    }
+
     /// Bytes used, as counted against [`NODE_BYTES`].
     fn size(&self) -> usize {
-        self.data.len() + ENTRY_OVERHEAD * self.ends.len()
+        self.used() + ENTRY_OVERHEAD * self.ends.len()
     }
 
     /// True if an element of `len` bytes can join.
@@ -120,60 +129,65 @@ impl Packed {
 
     fn start(&self, i: usize) -> usize {
         if i == 0 {
-            0
+            usize::from(self.head)
         } else {
-            self.ends[i - 1] as usize
+            usize::from(self.ends[i - 1])
         }
     }
 
     fn get(&self, i: usize) -> &[u8] {
-        &self.data[self.start(i)..self.ends[i] as usize]
+        &self.data[self.start(i)..usize::from(self.ends[i])]
     }
 
-    /// Makes room for `extra` more bytes of data. Capacity doubles as a `Vec`'s would, but
-    /// never past what a full node needs, so a full node wastes little.
-    fn reserve(&mut self, extra: usize) {
-        let need = self.data.len() + extra;
-        if need > self.data.capacity() {
-            let target = (self.data.capacity() * 2).clamp(need, NODE_BYTES.max(need));
-            self.data.reserve_exact(target - self.data.len());
-        }
+    /// The capacity for `extra` more bytes: double what is used, but never past what a full
+    /// node needs, so a full node wastes little.
+    fn grown(&self, extra: usize) -> usize {
+        let need = self.used() + extra;
+        (self.used() * 2).clamp(need, NODE_BYTES.max(need))
     }
 
     /// Appends `v`, which must fit.
     fn push_back(&mut self, v: &[u8]) {
-        self.reserve(v.len());
+        if self.data.len() + v.len() > self.data.capacity() {
+            let target = usize::from(self.head) + self.grown(v.len());
+            self.data.reserve_exact(target - self.data.len());
+        }
         self.data.extend_from_slice(v);
-        self.ends.push(self.data.len() as u16);
+        self.ends.push_back(self.data.len() as u16);
     }
 
-    /// Prepends `v`, which must fit (moves at most a node's worth of bytes).
+    /// Prepends `v`, which must fit.
     fn push_front(&mut self, v: &[u8]) {
-        self.reserve(v.len());
-        self.data.splice(0..0, v.iter().copied());
-        let n = v.len() as u16;
-        for e in &mut self.ends {
-            *e += n;
+        if usize::from(self.head) < v.len() {
+            // Room for `v` and as many bytes again as the elements use (within a full node).
+            let room = self.grown(v.len()) - self.used();
+            let mut data = Vec::with_capacity(room + self.used());
+            data.resize(room, 0);
+            data.extend_from_slice(&self.data[usize::from(self.head)..]);
+            let shift = room - usize::from(self.head);
+            for end in &mut self.ends {
+                *end += shift as u16;
+            }
+            (self.data, self.head) = (data, room as u16);
         }
-        self.ends.insert(0, n);
+        let end = self.head;
+        self.head -= v.len() as u16;
+        self.data[usize::from(self.head)..usize::from(end)].copy_from_slice(v);
+        self.ends.push_front(end);
     }
 
     fn pop_back(&mut self) -> Option<Bytes> {
-        self.ends.pop()?;
-        let start = self.ends.last().map_or(0, |&e| e as usize);
+        self.ends.pop_back()?;
+        let start = self.ends.back().map_or(usize::from(self.head), |&e| usize::from(e));
         let v = Bytes::copy_from_slice(&self.data[start..]);
         self.data.truncate(start);
         Some(v)
     }
 
     fn pop_front(&mut self) -> Option<Bytes> {
-        let n = *self.ends.first()?;
-        self.ends.remove(0);
-        let v = Bytes::copy_from_slice(&self.data[..n as usize]);
-        self.data.drain(..n as usize);
-        for e in &mut self.ends {
-            *e -= n;
-        }
+        let end = self.ends.pop_front()?;
+        let v = Bytes::copy_from_slice(&self.data[usize::from(self.head)..usize::from(end)]);
+        self.head = end;
         Some(v)
     }
 }
@@ -503,8 +517,9 @@ impl List {
             assert!(node.len() > 0, "empty node");
             if let Node::Packed(p) = &**node {
                 assert!(p.size() <= NODE_BYTES, "oversized node");
-                assert!(p.ends.windows(2).all(|w| w[0] <= w[1]));
-                assert_eq!(p.ends.last().map_or(0, |&e| e as usize), p.data.len());
+                assert!((1..p.len()).all(|i| p.ends[i - 1] <= p.ends[i]));
+                assert!(p.ends.front().is_none_or(|&e| e >= p.head));
+                assert_eq!(p.ends.back().map_or(usize::from(p.head), |&e| usize::from(e)), p.data.len());
                 assert!((0..p.len()).all(|i| p.get(i).len() < PLAIN_MIN), "large element in a packed node");
             }
             total += node.len();

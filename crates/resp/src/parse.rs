@@ -93,6 +93,9 @@ pub struct RequestParser {
     bulk_len: Option<usize>,
     /// Arguments of the multibulk request in progress.
     args: Vec<Bytes>,
+    /// An emptied argument vector handed back by [`recycle`](Self::recycle): the next
+    /// request's arguments go there, sparing an allocation per request.
+    spare: Vec<Bytes>,
     /// How many bytes at the front of the buffer are known not to hold the
     /// terminator of the line being looked for (reset whenever bytes are consumed).
     scanned: usize,
@@ -102,7 +105,25 @@ pub struct RequestParser {
 
 impl RequestParser {
     pub fn new(max_bulk_len: usize) -> Self {
-        RequestParser { max_bulk_len, multibulk_left: 0, bulk_len: None, args: Vec::new(), scanned: 0, pending: None }
+        RequestParser {
+            max_bulk_len,
+            multibulk_left: 0,
+            bulk_len: None,
+            args: Vec::new(),
+            spare: Vec::new(),
+            scanned: 0,
+            pending: None,
+        }
+    }
+
+    /// Takes back the argument vector of a request that is done with, for the next request
+    /// to fill (its arguments are dropped now). Vectors bigger than a request's preallocation
+    /// are let go.
+    pub fn recycle(&mut self, mut args: Vec<Bytes>) {
+        args.clear();
+        if args.capacity() <= ARGV_PREALLOC_MAX && args.capacity() > self.spare.capacity() {
+            self.spare = args;
+        }
     }
 
     /// Takes the next complete request off the front of `buf`.
@@ -192,7 +213,12 @@ impl RequestParser {
                         Some(0) => continue,
                         Some(n) => {
                             self.multibulk_left = n;
-                            self.args = Vec::with_capacity(n.min(ARGV_PREALLOC_MAX));
+                            let want = n.min(ARGV_PREALLOC_MAX);
+                            self.args = if self.spare.capacity() >= want {
+                                std::mem::take(&mut self.spare)
+                            } else {
+                                Vec::with_capacity(want)
+                            };
                         }
                     }
                 } else {
@@ -742,6 +768,21 @@ mod tests {
     fn pipelined_requests_come_out_one_per_call() {
         let got = parse_all(b"*1\r\n$4\r\nPING\r\n*1\r\n$4\r\nPING\r\nPING\r\n").unwrap();
         assert_eq!(got, vec![req(&["PING"]), req(&["PING"]), req(&["PING"])]);
+    }
+
+    #[test]
+    fn a_recycled_argument_vector_takes_the_next_request() {
+        let mut p = parser();
+        let mut buf = BytesMut::from(&b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n*2\r\n$3\r\nGET\r\n$1\r\nk\r\n"[..]);
+        let first = p.parse(&mut buf).unwrap().unwrap();
+        let storage = first.as_ptr();
+        p.recycle(first);
+        let second = p.parse(&mut buf).unwrap().unwrap();
+        assert_eq!(second, req(&["GET", "k"]));
+        assert_eq!(second.as_ptr(), storage, "the spare vector was reused");
+        // Too big to keep: let go.
+        p.recycle(Vec::with_capacity(ARGV_PREALLOC_MAX + 1));
+        assert!(p.spare.capacity() <= ARGV_PREALLOC_MAX);
     }
 
     #[test]

@@ -166,6 +166,9 @@ pub struct ClientState {
     pub info: Arc<ClientInfo>,
     /// The command and subcommand last published as CLIENT LIST's `cmd=`.
     shown_command: (&'static str, Option<&'static str>),
+    /// The argument vector of the last command run, when nothing kept it: the session hands
+    /// it back to its parser for the next request (`RequestParser::recycle`).
+    pub spent_argv: Option<Vec<Bytes>>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -276,6 +279,7 @@ impl ClientRegistry {
             exec_effects: Vec::new(),
             info,
             shown_command: ("", None),
+            spent_argv: None,
         })
     }
 

@@ -223,6 +223,9 @@ impl Session {
                 Ok(Some(argv)) => {
                     let mode_before = self.client.reply_mode;
                     let reply = engine.execute(&mut self.client, argv);
+                    if let Some(argv) = self.client.spent_argv.take() {
+                        self.parser.recycle(argv);
+                    }
                     if let Some(req) = self.client.block.take() {
                         engine.blocked.block(self.client.id, req.db, &req.keys, self.waker.clone());
                         self.blocked = Some(req);

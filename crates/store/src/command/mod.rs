@@ -406,8 +406,9 @@ pub(crate) fn call(
     if !reply.is_error() {
         engine.persist.add_dirty(dirty);
     }
-    if let Some(req) = client.block.as_mut() {
-        req.argv = argv;
+    match client.block.as_mut() {
+        Some(req) => req.argv = argv,
+        None => client.spent_argv = Some(argv),
     }
     (reply, modified)
 }

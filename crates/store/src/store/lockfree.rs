@@ -534,7 +534,7 @@ impl<'a> LockFreeView<'a> {
             store,
             mode,
             now: now_ms(),
-            slots: SPARE_SLOTS.take(),
+            slots: SPARE_SLOTS.try_with(Cell::take).unwrap_or_default(),
             expired: Vec::new(),
             held: Vec::new(),
             conflict: None,
@@ -686,7 +686,8 @@ impl Drop for LockFreeView<'_> {
         let mut slots = std::mem::take(&mut self.slots);
         slots.clear();
         if slots.capacity() <= SPARE_SLOTS_MAX {
-            SPARE_SLOTS.set(slots);
+            // (Not during the thread's exit, when the thread-local may be gone.)
+            let _ = SPARE_SLOTS.try_with(|spare| spare.set(slots));
         }
     }
 }

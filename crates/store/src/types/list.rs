@@ -149,8 +149,21 @@ impl Packed {
     /// Appends `v`, which must fit.
     fn push_back(&mut self, v: &[u8]) {
         if self.data.len() + v.len() > self.data.capacity() {
-            let target = usize::from(self.head) + self.grown(v.len());
-            self.data.reserve_exact(target - self.data.len());
+            if usize::from(self.head) >= self.used() {
+                // The room front pops left (a queue's) is as big as the elements: move them
+                // to the front instead of growing, so the buffer stays within a node's size
+                // and its u16 offsets within range.
+                let head = self.head;
+                self.data.drain(..usize::from(head));
+                for end in &mut self.ends {
+                    *end -= head;
+                }
+                self.head = 0;
+            }
+            if self.data.len() + v.len() > self.data.capacity() {
+                let target = usize::from(self.head) + self.grown(v.len());
+                self.data.reserve_exact(target - self.data.len());
+            }
         }
         self.data.extend_from_slice(v);
         self.ends.push_back(self.data.len() as u16);
@@ -627,6 +640,22 @@ mod tests {
         assert_eq!(l.pop(End::Left), None);
         assert!(l.is_empty());
         l.check();
+    }
+
+    /// A queue (RPUSH, LPOP) that never empties keeps using one node: the room its pops
+    /// leave at the front is taken back, and the node's offsets never overflow.
+    #[test]
+    fn a_queue_that_never_empties_reuses_its_node() {
+        let mut l = list(&["0", "1", "2"]);
+        for i in 3..100_000 {
+            l.push(End::Right, i.to_string().as_bytes());
+            let expected = (i - 3).to_string();
+            assert_eq!(l.pop(End::Left).as_deref(), Some(expected.as_bytes()));
+        }
+        assert_eq!(items(&l), ["99997", "99998", "99999"]);
+        l.check();
+        let Node::Packed(p) = &*l.nodes[0] else { panic!("a packed node") };
+        assert!(p.data.capacity() <= NODE_BYTES, "capacity {}", p.data.capacity());
     }
 
     #[test]

@@ -630,14 +630,20 @@ impl<T: TrieItem, const LEAF: usize> HashTrie<T, LEAF> {
 pub const PREFETCH_MAX: usize = 32;
 
 /// Where one lookup of [`prefetch_paths`] has got to.
-#[derive(Clone, Copy)]
-enum Step<'t> {
+enum Step<'g, T> {
     Done,
     /// A slot whose line was prefetched, to read next pass.
-    Slot(&'t AtomicUsize),
+    Slot(&'g AtomicUsize),
     /// A leaf whose hashes were prefetched, to find the item in next pass.
-    Leaf(*const u64),
+    Leaf(Leaf<'g, T>),
 }
+
+impl<T> Clone for Step<'_, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T> Copy for Step<'_, T> {}
 
 /// Starts loading the paths of several lookups (each a trie and a hash) together, one level
 /// per pass, so their cache misses overlap instead of following each other: a batch of
@@ -669,7 +675,7 @@ pub fn prefetch_paths<'t, T: TrieItem, const LEAF: usize>(targets: impl Iterator
                     }
                     Node::Leaf(l) => {
                         prefetch(&l.hashes[0]);
-                        Step::Leaf(l.hashes.as_ptr().wrapping_sub(1))
+                        Step::Leaf(l)
                     }
                     Node::Inner(inner) if level <= MAX_LEVEL => {
                         let child = &inner.children[child_index(hash, level)];
@@ -678,11 +684,9 @@ pub fn prefetch_paths<'t, T: TrieItem, const LEAF: usize>(targets: impl Iterator
                     }
                     Node::Inner(_) => Step::Done,
                 },
-                Step::Leaf(ptr) => {
-                    // SAFETY: a leaf read while pinned.
-                    let l = unsafe { leaf::<T>(ptr) };
+                Step::Leaf(l) => {
                     if let Some(i) = l.hashes.iter().position(|&h| h == hash) {
-                        // SAFETY: as above.
+                        // SAFETY: a leaf read while pinned holds a reference to its items.
                         prefetch(unsafe { &*l.item(i) });
                     }
                     Step::Done

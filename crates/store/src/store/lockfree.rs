@@ -197,7 +197,8 @@ impl RecordLocks {
             // SAFETY: a string record's entry is immutable.
             return f(unsafe { record.entry() });
         }
-        let lock = self.get(Self::stripe(record.hash()));
+        let stripe = Self::stripe(record.hash());
+        let lock = self.get(stripe);
         if exclusive {
             lock.lock_exclusive();
         } else {
@@ -206,14 +207,21 @@ impl RecordLocks {
         // SAFETY: the stripe is held until `f` returns.
         let out = f(unsafe { record.entry() });
         // SAFETY: taken above, on this side.
-        unsafe {
-            if exclusive {
-                lock.unlock_exclusive();
-            } else {
-                lock.unlock_shared();
-            }
-        }
+        unsafe { self.unlock(stripe, exclusive) };
         out
+    }
+
+    /// Releases `stripe`, held exclusively or shared as `exclusive` says.
+    ///
+    /// # Safety
+    /// The caller took it on that side and has not released it.
+    unsafe fn unlock(&self, stripe: usize, exclusive: bool) {
+        let lock = self.get(stripe);
+        if exclusive {
+            lock.unlock_exclusive();
+        } else {
+            lock.unlock_shared();
+        }
     }
 }
 
@@ -673,15 +681,8 @@ impl Drop for LockFreeView<'_> {
     fn drop(&mut self) {
         let exclusive = self.writable();
         for &stripe in &self.held {
-            let lock = self.store.locks.get(stripe);
             // SAFETY: `lock_stripe` took it once, on this side, for this view.
-            unsafe {
-                if exclusive {
-                    lock.unlock_exclusive();
-                } else {
-                    lock.unlock_shared();
-                }
-            }
+            unsafe { self.store.locks.unlock(stripe, exclusive) };
         }
         let mut slots = std::mem::take(&mut self.slots);
         slots.clear();

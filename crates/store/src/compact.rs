@@ -156,6 +156,57 @@ impl std::fmt::Debug for CompactBytes {
     }
 }
 
+/// A [`CompactBytes`] with one flag beside the bytes, in the same 24 bytes: up to
+/// [`FLAGGED_INLINE_LEN`] bytes (one fewer than `CompactBytes`) live inline, the flag in a
+/// byte both layouts leave spare. For an owner that must keep one fixed bit next to a key
+/// and has no room for another word (the lock-free store's records: see `Record`).
+#[derive(Clone)]
+pub enum FlaggedBytes {
+    Inline { flag: bool, len: u8, bytes: [u8; FLAGGED_INLINE_LEN] },
+    Heap { flag: bool, bytes: Box<[u8]> },
+}
+
+/// Longest byte string a [`FlaggedBytes`] keeps inline.
+pub const FLAGGED_INLINE_LEN: usize = INLINE_LEN - 1;
+
+const _: () = assert!(std::mem::size_of::<FlaggedBytes>() == std::mem::size_of::<CompactBytes>());
+
+impl FlaggedBytes {
+    pub fn new(data: &[u8], flag: bool) -> FlaggedBytes {
+        if data.len() <= FLAGGED_INLINE_LEN {
+            let mut bytes = [0; FLAGGED_INLINE_LEN];
+            bytes[..data.len()].copy_from_slice(data);
+            FlaggedBytes::Inline { flag, len: data.len() as u8, bytes }
+        } else {
+            FlaggedBytes::Heap { flag, bytes: data.into() }
+        }
+    }
+
+    pub fn as_slice(&self) -> &[u8] {
+        match self {
+            FlaggedBytes::Inline { len, bytes, .. } => &bytes[..usize::from(*len)],
+            FlaggedBytes::Heap { bytes, .. } => bytes,
+        }
+    }
+
+    pub fn flag(&self) -> bool {
+        match self {
+            FlaggedBytes::Inline { flag, .. } | FlaggedBytes::Heap { flag, .. } => *flag,
+        }
+    }
+
+    /// The contents as `Bytes` (a copy).
+    pub fn to_bytes(&self) -> Bytes {
+        Bytes::copy_from_slice(self.as_slice())
+    }
+}
+
+impl std::fmt::Debug for FlaggedBytes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "b\"{}\" (flag {})", self.as_slice().escape_ascii(), self.flag())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -177,6 +228,20 @@ mod tests {
         assert!(matches!(long, CompactBytes::Heap(_)));
         assert_eq!(long.len(), INLINE_LEN + 1);
         assert_eq!(CompactBytes::EMPTY.len(), 0);
+    }
+
+    #[test]
+    fn flagged_bytes_keep_their_flag_and_bytes_inline_or_not() {
+        for len in [0, 1, FLAGGED_INLINE_LEN, FLAGGED_INLINE_LEN + 1, 300] {
+            let data: Vec<u8> = (0..len).map(|i| i as u8).collect();
+            for flag in [false, true] {
+                let b = FlaggedBytes::new(&data, flag);
+                assert_eq!(b.as_slice(), &data[..]);
+                assert_eq!(b.flag(), flag);
+                assert_eq!(matches!(b, FlaggedBytes::Inline { .. }), len <= FLAGGED_INLINE_LEN);
+                assert_eq!(b.clone().to_bytes(), data);
+            }
+        }
     }
 
     #[test]

@@ -66,6 +66,10 @@ use crate::prefetch::prefetch;
 
 /// What a [`HashTrie`] holds: something that knows its key and that key's hash.
 pub trait TrieItem: Send + Sync + 'static {
+    /// A function of the key alone (so equal keys mean equal hashes). The trie asks for it
+    /// only where its leaves do not hold it already: for an item alone in a slot, and for
+    /// an item inserted with [`HashTrie::insert`]; so an item may compute it rather than
+    /// store it.
     fn hash(&self) -> u64;
     fn key(&self) -> &[u8];
 }
@@ -422,7 +426,8 @@ impl<T: TrieItem, const LEAF: usize> HashTrie<T, LEAF> {
                     }
                     Node::Item(ptr) => {
                         let item = borrow_item(ptr);
-                        return (item.hash() == hash && item.key() == key).then(|| Arc::clone(&item));
+                        // Equal keys have equal hashes.
+                        return (item.key() == key).then(|| Arc::clone(&item));
                     }
                     Node::Leaf(l) => {
                         let (at, found) = locate(&Items::Leaf(l), hash, key);

@@ -59,32 +59,37 @@ use parking_lot::{RawRwLock, RwLock};
 
 use super::hash_trie::{self, HashTrie, TrieItem};
 use crate::clock::now_ms;
-use crate::compact::CompactBytes;
+use crate::compact::{CompactBytes, FlaggedBytes};
 use crate::keyspace::{KeyView, Scope, Store};
 use crate::value::{Entry, RString, Value};
 
-/// The key's position in the order: even (bit 0 of a record's hash word is its
-/// [`Record::is_locked_kind`] tag) and never 0, so cursor 0 can mean "start".
+/// The key's position in the order: never 0, so cursor 0 can mean "start".
 fn key_hash(key: &[u8]) -> u64 {
     static STATE: ahash::RandomState = ahash::RandomState::with_seeds(0x6c6f, 0x636b, 0x6672, 0x6565);
-    (STATE.hash_one(key) & !1).max(2)
+    STATE.hash_one(key).max(1)
 }
 
-/// A key and its entry, published as one immutable `Arc` (one allocation per key; a
-/// `triomphe::Arc`, whose header is one count and no weak count: 8 bytes a key less).
+/// A key and its entry, published as one immutable `Arc`: one allocation per key of 72
+/// bytes (80 with malloc's header), because nothing else is in it. The `Arc` is a
+/// `triomphe::Arc`, whose header is one count and no weak count; the key's hash is not
+/// kept (the trie's leaves hold it, and the few who need it from a record, such as SCAN,
+/// recompute it); and the one fixed bit a record needs rides in its key's spare byte.
 ///
 /// A record holding a string is never changed once published. A record holding a
 /// collection (hash, list, set, sorted set, stream) is changed in place, under its key's
 /// [`RecordLocks`] stripe held exclusively, and read under that stripe held shared: copying
 /// a big collection on every write would make building it quadratic. Which of the two a
 /// record is, is fixed when it is made and kept in bit 0 of its hash word, so a reader knows
-/// whether to lock before it looks at the entry.
+/// whether to lock before it looks at the entry. It is the key's flag: the entry is behind
+/// an `UnsafeCell` that a writer of an in-place record borrows mutably, so a bit a reader
+/// checks before locking cannot live there.
 struct Record {
-    /// `key_hash(key)`, with bit 0 set for a record read and written under its lock.
-    tagged_hash: u64,
-    key: CompactBytes,
+    /// The key, flagged for a record read and written under its stripe's lock.
+    key: FlaggedBytes,
     entry: UnsafeCell<Entry>,
 }
+
+const _: () = assert!(std::mem::size_of::<Record>() == 64);
 
 // SAFETY: the entry of a record whose `is_locked_kind` is false is never written after the
 // record is published; one whose `is_locked_kind` is true is written only by a holder of
@@ -98,26 +103,28 @@ impl Record {
     fn new(hash: u64, key: &[u8], entry: Entry) -> Arc<Record> {
         debug_assert_eq!(hash, key_hash(key));
         let locked = !matches!(entry.value, Value::Str(_));
-        Self::tagged(hash | u64::from(locked), key, entry)
+        Self::tagged(locked, key, entry)
     }
 
     /// A record of the in-place kind whatever its value (a copy of one whose value a
     /// command turned into a string stays that kind).
     fn in_place(hash: u64, key: &[u8], entry: Entry) -> Arc<Record> {
-        Self::tagged(hash | 1, key, entry)
+        debug_assert_eq!(hash, key_hash(key));
+        Self::tagged(true, key, entry)
     }
 
-    fn tagged(tagged_hash: u64, key: &[u8], entry: Entry) -> Arc<Record> {
-        Arc::new(Record { tagged_hash, key: CompactBytes::from(key), entry: UnsafeCell::new(entry) })
+    fn tagged(locked: bool, key: &[u8], entry: Entry) -> Arc<Record> {
+        Arc::new(Record { key: FlaggedBytes::new(key, locked), entry: UnsafeCell::new(entry) })
     }
 
+    /// `key_hash` of the key, computed (records do not keep it).
     fn hash(&self) -> u64 {
-        self.tagged_hash & !1
+        key_hash(self.key.as_slice())
     }
 
     /// True if the entry is changed in place and read under the key's stripe lock.
     fn is_locked_kind(&self) -> bool {
-        self.tagged_hash & 1 == 1
+        self.key.flag()
     }
 
     /// The entry.
@@ -173,7 +180,7 @@ impl RecordLocks {
     }
 
     fn stripe(hash: u64) -> usize {
-        (hash >> 1) as usize & (RECORD_LOCK_STRIPES - 1)
+        hash as usize & (RECORD_LOCK_STRIPES - 1)
     }
 
     fn get(&self, stripe: usize) -> &RawRwLock {
@@ -320,8 +327,9 @@ impl Db {
     /// Deletes `key` if it still holds `expected`. True on success. The caller holds the
     /// key's stripe exclusively if `expected` is an in-place record.
     fn kill(&self, expected: &Arc<Record>) -> bool {
-        self.before_write(expected.hash());
-        self.map.compare_exchange(expected.hash(), expected.key.as_slice(), Some(expected), None)
+        let hash = expected.hash();
+        self.before_write(hash);
+        self.map.compare_exchange(hash, expected.key.as_slice(), Some(expected), None)
     }
 
     /// Notes that `key` may have an expiry.
@@ -585,8 +593,8 @@ impl<'a> LockFreeView<'a> {
         let mut record = d.map.get(hash, key);
         // Once its stripe is held, an in-place record stays the key's record: whoever
         // replaces or deletes one holds the stripe exclusively first. So re-load under it.
-        while let Some(r) = record.as_ref().filter(|r| r.is_locked_kind()) {
-            let stripe = RecordLocks::stripe(r.hash());
+        while record.as_ref().is_some_and(|r| r.is_locked_kind()) {
+            let stripe = RecordLocks::stripe(hash);
             if self.held.contains(&stripe) {
                 break;
             }
@@ -805,12 +813,13 @@ impl KeyView for LockFreeView<'_> {
         let _ = self.store.db(db).map.walk_from(cursor, &mut |r| {
             // Stop only between hashes: the cursor is a hash, so a call that stopped inside a
             // group of keys sharing one would return the same group forever.
-            if n >= count.max(1) && r.hash() != last_hash {
-                next = r.hash();
+            let hash = r.hash();
+            if n >= count.max(1) && hash != last_hash {
+                next = hash;
                 return ControlFlow::Break(());
             }
             Self::walked(held, locks, r, |e| visit(&r.key.to_bytes(), e));
-            (n, last_hash) = (n + 1, r.hash());
+            (n, last_hash) = (n + 1, hash);
             ControlFlow::Continue(())
         });
         next

@@ -79,8 +79,8 @@ fn key_hash(key: &[u8]) -> u64 {
 /// collection (hash, list, set, sorted set, stream) is changed in place, under its key's
 /// [`RecordLocks`] stripe held exclusively, and read under that stripe held shared: copying
 /// a big collection on every write would make building it quadratic. Which of the two a
-/// record is, is fixed when it is made and kept in bit 0 of its hash word, so a reader knows
-/// whether to lock before it looks at the entry. It is the key's flag: the entry is behind
+/// record is, is fixed when it is made and kept in the key's flag, so a reader knows
+/// whether to lock before it looks at the entry. It is in the key because the entry is behind
 /// an `UnsafeCell` that a writer of an in-place record borrows mutably, so a bit a reader
 /// checks before locking cannot live there.
 struct Record {

@@ -8,15 +8,16 @@
 //! - an *item* (`Arc<T>`, the only key in this part of the hash space);
 //! - a *leaf*: two or more items of this part of the hash space, at most `LEAF` of them
 //!   ([`LEAF_MAX`] by default; any number at the last level, where they share the whole
-//!   hash), as one immutable allocation of their hashes and item pointers sorted by
-//!   (hash, key);
+//!   hash), as one immutable allocation of their item pointers sorted by (hash, key), each
+//!   pointer word carrying 16 bits of its item's hash (see [`Leaf`]);
 //! - an *inner node*.
 //!
 //! A lookup follows inner nodes down the hash's bits until it reaches an item or a leaf, whose
-//! inline hashes say which item (if any) to read. With a million keys the root's slots hold
-//! leaves of ~15 items: two hops and a scan of two cache lines of hashes before the item,
-//! and ~17 bytes of index per key (inner nodes of 16 slots over one or two keys each, the
-//! trie's shape before leaves, cost ~50). Children are visited in index order and leaves are sorted, so an in-order walk yields
+//! words' hash bits say which item (if any) to read. With a million keys the root's slots hold
+//! leaves of ~15 items: two hops and a scan of two cache lines of words before the item,
+//! and ~9 bytes of index per key (inner nodes of 16 slots over one or two keys each, the
+//! trie's shape before leaves, cost ~50; leaves with a whole 8-byte hash beside each pointer,
+//! ~17). Children are visited in index order and leaves are sorted, so an in-order walk yields
 //! items in (hash, key) order: a SCAN cursor or a snapshot segment is a hash, and "every item
 //! at or after hash h" is a walk from h's path.
 //!
@@ -114,10 +115,39 @@ struct Inner {
 /// change (see [`Leaf`]).
 const FROZEN: usize = 1;
 
-/// A published leaf, read in place: `len` hashes, then `len` item slots (each the trie's
-/// reference to an item), after a one-word length, in one allocation of [`leaf_layout`].
+/// Where a leaf's item slot keeps its item's [`frag`]: the top 16 bits of the word, which no
+/// user-space pointer uses (Linux hands out addresses below 2^47 on x86-64, and below 2^48
+/// on 64-bit ARM, unless a program asks for higher ones; `leaf_word` checks).
+const FRAG_SHIFT: u32 = 48;
+/// The item pointer in a leaf's item slot.
+const PTR_MASK: usize = ((1 << FRAG_SHIFT) - 1) & !FROZEN;
+/// Levels whose child index lies within the frag (below them, a split reads whole hashes).
+const FRAG_LEVELS: u32 = 16 / BITS;
+const _: () = assert!(usize::BITS == 64 && 16 % BITS == 0);
+
+/// The 16 hash bits below the root's: with the root slot they lie under, the top 32 bits of
+/// an item's hash. A leaf keeps them (in its item slots) instead of whole hashes.
+fn frag(hash: u64) -> u16 {
+    (hash >> (64 - ROOT_BITS - 16)) as u16
+}
+
+/// The item-slot word of `item`, whose frag is `frag`.
+fn item_word<T>(frag: u16, item: *const T) -> usize {
+    let ptr = item as usize;
+    assert!(ptr & !PTR_MASK == 0, "an item address above 2^48 cannot share a word with its hash");
+    usize::from(frag) << FRAG_SHIFT | ptr
+}
+
+/// A published leaf, read in place: `len` item slots after a one-word length, in one
+/// allocation of [`leaf_layout`]. An item slot is the trie's reference to an item, with the
+/// item's [`frag`] in its top bits: all of a leaf's items lie under one root slot, so the
+/// frags order them by the top 32 bits of their hashes, and a lookup scans one array of
+/// words (8 bytes a key) without touching an item until its frag matches. Items whose top
+/// 32 bits are equal (about one pair in a leaf in ten thousand at a million keys, and the
+/// splits of leaves past level [`FRAG_LEVELS`]) are ordered by their whole hashes, which
+/// [`TrieItem::hash`] gives.
 ///
-/// The hashes and keys of a leaf never change, but an item slot does: replacing the item of
+/// The frags and keys of a leaf never change, but an item slot does: replacing the item of
 /// a key already there is one compare-and-swap on its slot, with no new leaf (a `SET` of an
 /// existing key allocates nothing here). Any other change builds a new leaf (or inner node)
 /// from this one's items and swaps it into the parent slot; so that no item-slot swap lands
@@ -126,7 +156,6 @@ const FROZEN: usize = 1;
 /// either happened before the freeze (and is copied) or fails on the frozen bit (and its
 /// writer starts over, replacing the leaf itself if it is still linked).
 struct Leaf<'g, T> {
-    hashes: &'g [u64],
     slots: &'g [AtomicUsize],
     _items: PhantomData<&'g T>,
 }
@@ -141,7 +170,18 @@ impl<T> Copy for Leaf<'_, T> {}
 impl<T> Leaf<'_, T> {
     /// The item in slot `i` (frozen or not).
     fn item(&self, i: usize) -> *const T {
-        (self.slots[i].load(Ordering::Acquire) & !FROZEN) as *const T
+        (self.slots[i].load(Ordering::Acquire) & PTR_MASK) as *const T
+    }
+
+    /// The frag of slot `i`'s item (fixed for the slot's life).
+    fn frag(&self, i: usize) -> u16 {
+        (self.slots[i].load(Ordering::Relaxed) >> FRAG_SHIFT) as u16
+    }
+
+    /// The frag and the item of slot `i`, from one load.
+    fn entry(&self, i: usize) -> (u16, *const T) {
+        let word = self.slots[i].load(Ordering::Acquire);
+        ((word >> FRAG_SHIFT) as u16, (word & PTR_MASK) as *const T)
     }
 
     /// Freezes every item slot: from now on the leaf's items are fixed.
@@ -152,10 +192,9 @@ impl<T> Leaf<'_, T> {
     }
 }
 
-/// A leaf of `len` items: a length word, the hashes, the item slots, each 8 bytes (a slot may
-/// be smaller: its part is then partly unused).
+/// A leaf of `len` items: a length word, then the item slots, each 8 bytes.
 fn leaf_layout(len: usize) -> Layout {
-    Layout::array::<u64>(1 + 2 * len).expect("a leaf's size fits in memory")
+    Layout::array::<u64>(1 + len).expect("a leaf's size fits in memory")
 }
 
 /// Decodes a leaf pointer.
@@ -164,13 +203,13 @@ fn leaf_layout(len: usize) -> Layout {
 /// `ptr` is a leaf's allocation that stays allocated for `'g`.
 unsafe fn leaf<'g, T>(ptr: *const u64) -> Leaf<'g, T> {
     let len = *ptr as usize;
-    let hashes = std::slice::from_raw_parts(ptr.add(1), len);
-    let slots = std::slice::from_raw_parts(ptr.add(1 + len).cast::<AtomicUsize>(), len);
-    Leaf { hashes, slots, _items: PhantomData }
+    let slots = std::slice::from_raw_parts(ptr.add(1).cast::<AtomicUsize>(), len);
+    Leaf { slots, _items: PhantomData }
 }
 
-/// Allocates a leaf of `len` items, the `i`th from `entry(i)`, and returns its word.
-fn leaf_word<T>(len: usize, entry: &dyn Fn(usize) -> (u64, *const T)) -> usize {
+/// Allocates a leaf of `len` items, the `i`th (with its frag) from `entry(i)`, and returns
+/// its word.
+fn leaf_word<T>(len: usize, entry: &dyn Fn(usize) -> (u16, *const T)) -> usize {
     debug_assert!(len >= 2);
     let layout = leaf_layout(len);
     // SAFETY: the layout is not zero-sized; every word written lies inside it.
@@ -180,11 +219,10 @@ fn leaf_word<T>(len: usize, entry: &dyn Fn(usize) -> (u64, *const T)) -> usize {
             alloc::handle_alloc_error(layout);
         }
         ptr.write(len as u64);
-        let slots = ptr.add(1 + len).cast::<AtomicUsize>();
+        let slots = ptr.add(1).cast::<AtomicUsize>();
         for i in 0..len {
-            let (hash, item) = entry(i);
-            ptr.add(1 + i).write(hash);
-            slots.add(i).write(AtomicUsize::new(item as usize));
+            let (frag, item) = entry(i);
+            slots.add(i).write(AtomicUsize::new(item_word(frag, item)));
         }
         ptr as usize | TAG_LEAF
     }
@@ -240,7 +278,8 @@ unsafe fn clone_item<T>(ptr: *const T) -> Arc<T> {
 /// The items a slot holds that is not an inner node, sorted by (hash, key).
 enum Items<'g, T> {
     None,
-    Lone([u64; 1], *const T),
+    /// An item alone in its slot, and its hash.
+    Lone(u64, *const T),
     Leaf(Leaf<'g, T>),
 }
 
@@ -252,11 +291,19 @@ impl<T> Clone for Items<'_, T> {
 impl<T> Copy for Items<'_, T> {}
 
 impl<T: TrieItem> Items<'_, T> {
-    fn hashes(&self) -> &[u64] {
+    fn len(&self) -> usize {
         match self {
-            Items::None => &[],
-            Items::Lone(hash, _) => hash,
-            Items::Leaf(l) => l.hashes,
+            Items::None => 0,
+            Items::Lone(..) => 1,
+            Items::Leaf(l) => l.slots.len(),
+        }
+    }
+
+    fn frag(&self, i: usize) -> u16 {
+        match self {
+            Items::None => unreachable!("no items"),
+            Items::Lone(hash, _) => frag(*hash),
+            Items::Leaf(l) => l.frag(i),
         }
     }
 
@@ -275,26 +322,56 @@ impl<T: TrieItem> Items<'_, T> {
 /// # Safety
 /// The items are the caller's to read (read while pinned).
 unsafe fn locate<T: TrieItem>(items: &Items<'_, T>, hash: u64, key: &[u8]) -> (usize, bool) {
-    for (i, &h) in items.hashes().iter().enumerate() {
-        if h < hash {
-            continue;
+    let wanted = frag(hash);
+    let check = |i: usize, f: u16, item: *const T| -> Option<(usize, bool)> {
+        // The items share the root slot's bits with `hash`: the frags order the top 32.
+        match f.cmp(&wanted) {
+            std::cmp::Ordering::Less => return None,
+            std::cmp::Ordering::Greater => return Some((i, false)),
+            std::cmp::Ordering::Equal => {}
         }
-        if h > hash {
-            return (i, false);
+        let item = &*item;
+        if item.key() == key {
+            // (Equal keys have equal hashes.)
+            return Some((i, true));
         }
-        match (*items.item(i)).key().cmp(key) {
-            std::cmp::Ordering::Less => continue,
-            std::cmp::Ordering::Equal => return (i, true),
-            std::cmp::Ordering::Greater => return (i, false),
+        // Another key with the same top 32 bits: by the whole hash, then the key.
+        ((item.hash(), item.key()) > (hash, key)).then_some((i, false))
+    };
+    match items {
+        Items::None => (0, false),
+        Items::Lone(h, item) => check(0, frag(*h), *item).unwrap_or((1, false)),
+        Items::Leaf(l) => {
+            for i in 0..l.slots.len() {
+                let (f, item) = l.entry(i);
+                if let Some(found) = check(i, f, item) {
+                    return found;
+                }
+            }
+            (l.slots.len(), false)
         }
     }
-    (items.hashes().len(), false)
 }
 
-/// The word holding `len` sorted items (the `i`th from `entry(i)`) in a slot at `level`:
-/// nothing, the item, a leaf, or an inner node spreading them one level down. The items'
-/// references move into it.
-fn build<T>(len: usize, entry: &dyn Fn(usize) -> (u64, *const T), level: u32, most: usize) -> usize {
+/// The child slot at `level` of an item whose frag is `frag`.
+///
+/// # Safety
+/// `item` is the caller's to read (read while pinned), when `level` is past the frag's.
+unsafe fn child_of<T: TrieItem>(frag: u16, item: *const T, level: u32) -> usize {
+    if level <= FRAG_LEVELS {
+        child_index(u64::from(frag) << (64 - ROOT_BITS - 16), level)
+    } else {
+        child_index((*item).hash(), level)
+    }
+}
+
+/// The word holding `len` sorted items (the `i`th, with its frag, from `entry(i)`) in a slot
+/// at `level`: nothing, the item, a leaf, or an inner node spreading them one level down.
+/// The items' references move into it.
+///
+/// # Safety
+/// The items are the caller's to read (read while pinned, or owned).
+unsafe fn build<T: TrieItem>(len: usize, entry: &dyn Fn(usize) -> (u16, *const T), level: u32, most: usize) -> usize {
     match len {
         0 => 0,
         1 => entry(0).1 as usize | TAG_ITEM,
@@ -303,8 +380,12 @@ fn build<T>(len: usize, entry: &dyn Fn(usize) -> (u64, *const T), level: u32, mo
             let inner = Inner::default();
             let mut start = 0;
             while start < len {
-                let index = child_index(entry(start).0, level + 1);
-                let end = (start + 1..len).find(|&i| child_index(entry(i).0, level + 1) != index).unwrap_or(len);
+                let child = |i: usize| {
+                    let (frag, item) = entry(i);
+                    child_of(frag, item, level + 1)
+                };
+                let index = child(start);
+                let end = (start + 1..len).find(|&i| child(i) != index).unwrap_or(len);
                 let word = build(end - start, &|i| entry(start + i), level + 1, most);
                 inner.children[index].store(word, Ordering::Relaxed);
                 start = end;
@@ -463,7 +544,7 @@ impl<T: TrieItem, const LEAF: usize> HashTrie<T, LEAF> {
                 }
                 Node::Empty => Items::None,
                 // SAFETY: the slot holds a reference, released only after we unpin.
-                Node::Item(ptr) => Items::Lone([unsafe { (*ptr).hash() }], ptr),
+                Node::Item(ptr) => Items::Lone(unsafe { (*ptr).hash() }, ptr),
                 Node::Leaf(l) => Items::Leaf(l),
             };
             // SAFETY: as above, for every item of the slot.
@@ -481,14 +562,15 @@ impl<T: TrieItem, const LEAF: usize> HashTrie<T, LEAF> {
             // released only after we unpin; `added` is ours until published.
             if let (Items::Leaf(l), Some(old), Some(item)) = (items, current, added) {
                 // A new item for a key in a leaf: swap it into the key's slot.
-                match l.slots[at].compare_exchange(old as usize, item as usize, Ordering::AcqRel, Ordering::Acquire) {
+                let (expected, swapped_in) = (item_word(l.frag(at), old), item_word(l.frag(at), item));
+                match l.slots[at].compare_exchange(expected, swapped_in, Ordering::AcqRel, Ordering::Acquire) {
                     Ok(_) => {
                         let previous = unsafe { clone_item(old) };
                         // SAFETY: our swap unlinked the trie's reference to `old`.
                         unsafe { guard.defer_unchecked(move || drop(Arc::from_raw(old))) };
                         return Ok(Some(previous));
                     }
-                    Err(now) if now != old as usize | FROZEN => {
+                    Err(now) if now != expected | FROZEN => {
                         // Another writer swapped it first: decide again on its item.
                         drop(unsafe { Arc::from_raw(item) });
                         continue;
@@ -508,16 +590,17 @@ impl<T: TrieItem, const LEAF: usize> HashTrie<T, LEAF> {
                 }
             }
             // The slot's items with `key`'s replaced, removed or inserted at `at`.
-            let hashes = items.hashes();
             let skip = usize::from(found);
-            let len = hashes.len() - skip + usize::from(added.is_some());
+            let len = items.len() - skip + usize::from(added.is_some());
             let entry = |i: usize| match added {
-                Some(item) if i == at => (hash, item),
-                Some(_) if i > at => (hashes[i - 1 + skip], items.item(i - 1 + skip)),
-                None if i >= at => (hashes[i + skip], items.item(i + skip)),
-                _ => (hashes[i], items.item(i)),
+                Some(item) if i == at => (frag(hash), item),
+                Some(_) if i > at => (items.frag(i - 1 + skip), items.item(i - 1 + skip)),
+                None if i >= at => (items.frag(i + skip), items.item(i + skip)),
+                _ => (items.frag(i), items.item(i)),
             };
-            let replacement = build(len, &entry, level, LEAF);
+            // SAFETY: the items are referenced by the slot's word (read while pinned), or
+            // `added`, ours.
+            let replacement = unsafe { build(len, &entry, level, LEAF) };
             if level == 0 && word == 0 {
                 // Before the slot is filled, so a walk that can see the item sees the bit.
                 let i = root_index(hash);
@@ -679,7 +762,7 @@ pub fn prefetch_paths<'t, T: TrieItem, const LEAF: usize>(targets: impl Iterator
                         Step::Done
                     }
                     Node::Leaf(l) => {
-                        prefetch(&l.hashes[0]);
+                        prefetch(&l.slots[0]);
                         Step::Leaf(l)
                     }
                     Node::Inner(inner) if level <= MAX_LEVEL => {
@@ -690,7 +773,7 @@ pub fn prefetch_paths<'t, T: TrieItem, const LEAF: usize>(targets: impl Iterator
                     Node::Inner(_) => Step::Done,
                 },
                 Step::Leaf(l) => {
-                    if let Some(i) = l.hashes.iter().position(|&h| h == hash) {
+                    if let Some(i) = (0..l.slots.len()).position(|i| l.frag(i) == frag(hash)) {
                         // SAFETY: a leaf read while pinned holds a reference to its items.
                         prefetch(unsafe { &*l.item(i) });
                     }
@@ -731,9 +814,18 @@ where
             }
         }
         Node::Leaf(l) => {
-            for (i, &hash) in l.hashes.iter().enumerate() {
-                if wanted(hash) {
-                    visit(&borrow_item(l.item(i)))?;
+            // On the start's path the leaf's items share its root slot: their frags order them
+            // against the start but for those with its top 32 bits.
+            let start_frag = bound.map(frag);
+            for i in 0..l.slots.len() {
+                let item = l.item(i);
+                let at_or_after = match start_frag.map(|f| l.frag(i).cmp(&f)) {
+                    None | Some(std::cmp::Ordering::Greater) => true,
+                    Some(std::cmp::Ordering::Less) => false,
+                    Some(std::cmp::Ordering::Equal) => wanted((*item).hash()),
+                };
+                if at_or_after {
+                    visit(&borrow_item(item))?;
                 }
             }
         }

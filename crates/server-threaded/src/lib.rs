@@ -13,7 +13,7 @@
 use std::io::{self, ErrorKind, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
 use std::os::fd::AsRawFd;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -52,22 +52,6 @@ struct Shared {
     /// Signalled when the server is asked to stop.
     stop: (Mutex<bool>, Condvar),
     addrs: Vec<SocketAddr>,
-    /// Client threads running now, and the cores they share (see [`Shared::oversubscribed`]).
-    threads: AtomicUsize,
-    cores: usize,
-}
-
-impl Shared {
-    /// True while there are more client threads than cores. Then a client thread that has
-    /// sent its replies yields its core before it blocks for the next request: the threads
-    /// that are ready run first, and by the time this one is scheduled again its client has
-    /// often answered, so its `recv` returns at once instead of putting the thread to sleep
-    /// and having the kernel wake it (a sleep and a wake-up per batch cost more than the
-    /// batch itself at 50 clients on 2 cores). With cores to spare, a yield would return
-    /// at once and only cost a system call, so it is skipped.
-    fn oversubscribed(&self) -> bool {
-        self.threads.load(Ordering::Relaxed) > self.cores
-    }
 }
 
 /// Stops a running [`Server`] from any thread.
@@ -119,8 +103,6 @@ impl Server {
             conns: Mutex::new(Vec::new()),
             stop: (Mutex::new(false), Condvar::new()),
             addrs,
-            threads: AtomicUsize::new(0),
-            cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
         });
         Ok(Server { engine, listeners, shared })
     }
@@ -357,9 +339,7 @@ impl ClientCloser for SocketCloser {
 fn serve_client(shared: &Shared, mut stream: TcpStream, mut session: Session, wake: Receiver<()>, mail: Arc<MailFd>) {
     let engine = &*shared.engine;
     let id = session.client.id;
-    shared.threads.fetch_add(1, Ordering::Relaxed);
-    let reason = client_loop(shared, &mut stream, &mut session, &wake, &mail);
-    shared.threads.fetch_sub(1, Ordering::Relaxed);
+    let reason = client_loop(engine, &mut stream, &mut session, &wake, &mail);
     session.close(engine);
     debug!(client = id, addr = %session.client.info.addr, reason = ?reason, "client closed");
     let _ = stream.shutdown(Shutdown::Both);
@@ -369,18 +349,13 @@ fn serve_client(shared: &Shared, mut stream: TcpStream, mut session: Session, wa
 
 /// Reads, executes and writes until the connection ends; returns why (`None`: the peer left).
 fn client_loop(
-    shared: &Shared,
+    engine: &Engine,
     stream: &mut TcpStream,
     session: &mut Session,
     wake: &Receiver<()>,
     mail: &MailFd,
 ) -> Option<CloseReason> {
-    let engine = &*shared.engine;
     loop {
-        // About to wait for the client: see `Shared::oversubscribed`.
-        if shared.oversubscribed() {
-            std::thread::yield_now();
-        }
         if session.client.subs.mailbox.is_some() {
             // A subscriber waits for its socket and its mailbox at once.
             match mail.wait(stream) {

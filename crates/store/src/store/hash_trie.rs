@@ -143,9 +143,9 @@ fn item_word<T>(frag: u16, item: *const T) -> usize {
 /// item's [`frag`] in its top bits: all of a leaf's items lie under one root slot, so the
 /// frags order them by the top 32 bits of their hashes, and a lookup scans one array of
 /// words (8 bytes a key) without touching an item until its frag matches. Items whose top
-/// 32 bits are equal (about one pair in a leaf in ten thousand at a million keys, and the
-/// splits of leaves past level [`FRAG_LEVELS`]) are ordered by their whole hashes, which
-/// [`TrieItem::hash`] gives.
+/// 32 bits are equal (some 116 pairs among a million random keys), and the splits of leaves
+/// past level [`FRAG_LEVELS`], are ordered by their whole hashes, which [`TrieItem::hash`]
+/// gives.
 ///
 /// The frags and keys of a leaf never change, but an item slot does: replacing the item of
 /// a key already there is one compare-and-swap on its slot, with no new leaf (a `SET` of an

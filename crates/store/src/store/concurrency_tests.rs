@@ -222,3 +222,45 @@ fn a_collection_given_no_expiry_in_place_is_not_collected_on_its_old_one() {
         assert_eq!(c.run(&["TTL", "h"]), int(-1), "{store}");
     }
 }
+
+#[test]
+fn a_key_turning_from_a_hash_into_a_string_in_place_is_read_whole() {
+    // SET over a hash and APPENDs to the result change the lock-free store's record in place
+    // (it was made for a collection, and stays read under its stripe's lock); readers that
+    // took it for an immutable string would read it while it changes.
+    for store in STORES {
+        let c = TestClient::new(store);
+        race(
+            &c,
+            1,
+            |w, _| {
+                for _ in 0..ROUNDS {
+                    w.run(&["HSET", "k", "f", "v"]);
+                    w.run(&["SET", "k", "s"]);
+                    for _ in 0..3 {
+                        w.run(&["APPEND", "k", "xxxxxxxxxxxxxxxxxxxxxxxx"]);
+                    }
+                    w.run(&["DEL", "k"]);
+                }
+            },
+            2,
+            |r| {
+                match r.run(&["GET", "k"]) {
+                    Frame::Null => {}
+                    Frame::Error(e) => assert!(e.starts_with(b"WRONGTYPE"), "{store}: {e:?}"),
+                    Frame::Bulk(b) => {
+                        let text = std::str::from_utf8(&b).expect("utf8");
+                        let tail = text.strip_prefix('s').unwrap_or_else(|| panic!("{store}: {text}"));
+                        assert!(tail.len().is_multiple_of(24) && tail.bytes().all(|b| b == b'x'), "{store}: {text}");
+                    }
+                    other => panic!("{store}: {other:?}"),
+                }
+                match r.run(&["HGET", "k", "f"]) {
+                    Frame::Null => {}
+                    Frame::Error(e) => assert!(e.starts_with(b"WRONGTYPE"), "{store}: {e:?}"),
+                    other => assert_eq!(other, crate::testing::bulk("v"), "{store}"),
+                }
+            },
+        );
+    }
+}

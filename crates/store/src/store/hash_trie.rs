@@ -299,11 +299,12 @@ impl<T: TrieItem> Items<'_, T> {
         }
     }
 
-    fn frag(&self, i: usize) -> u16 {
+    /// The frag and the item of item `i`.
+    fn entry(&self, i: usize) -> (u16, *const T) {
         match self {
             Items::None => unreachable!("no items"),
-            Items::Lone(hash, _) => frag(*hash),
-            Items::Leaf(l) => l.frag(i),
+            Items::Lone(hash, item) => (frag(*hash), *item),
+            Items::Leaf(l) => l.entry(i),
         }
     }
 
@@ -562,7 +563,8 @@ impl<T: TrieItem, const LEAF: usize> HashTrie<T, LEAF> {
             // released only after we unpin; `added` is ours until published.
             if let (Items::Leaf(l), Some(old), Some(item)) = (items, current, added) {
                 // A new item for a key in a leaf: swap it into the key's slot.
-                let (expected, swapped_in) = (item_word(l.frag(at), old), item_word(l.frag(at), item));
+                let frag = l.frag(at);
+                let (expected, swapped_in) = (item_word(frag, old), item_word(frag, item));
                 match l.slots[at].compare_exchange(expected, swapped_in, Ordering::AcqRel, Ordering::Acquire) {
                     Ok(_) => {
                         let previous = unsafe { clone_item(old) };
@@ -594,9 +596,9 @@ impl<T: TrieItem, const LEAF: usize> HashTrie<T, LEAF> {
             let len = items.len() - skip + usize::from(added.is_some());
             let entry = |i: usize| match added {
                 Some(item) if i == at => (frag(hash), item),
-                Some(_) if i > at => (items.frag(i - 1 + skip), items.item(i - 1 + skip)),
-                None if i >= at => (items.frag(i + skip), items.item(i + skip)),
-                _ => (items.frag(i), items.item(i)),
+                Some(_) if i > at => items.entry(i - 1 + skip),
+                None if i >= at => items.entry(i + skip),
+                _ => items.entry(i),
             };
             // SAFETY: the items are referenced by the slot's word (read while pinned), or
             // `added`, ours.
@@ -818,8 +820,8 @@ where
             // against the start but for those with its top 32 bits.
             let start_frag = bound.map(frag);
             for i in 0..l.slots.len() {
-                let item = l.item(i);
-                let at_or_after = match start_frag.map(|f| l.frag(i).cmp(&f)) {
+                let (item_frag, item) = l.entry(i);
+                let at_or_after = match start_frag.map(|f| item_frag.cmp(&f)) {
                     None | Some(std::cmp::Ordering::Greater) => true,
                     Some(std::cmp::Ordering::Less) => false,
                     Some(std::cmp::Ordering::Equal) => wanted((*item).hash()),

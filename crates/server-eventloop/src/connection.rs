@@ -1,8 +1,10 @@
 //! [`Connection`]: one client of the event loop — its socket and its [`Session`] (query
-//! buffer, parser, replies, client state) — and its [`turn`](Connection::turn): write what
-//! is pending, read and execute requests until the socket runs dry, then write the replies
-//! in one go. Backpressure and request execution are the session's (shared with the
-//! threaded server); this file only moves bytes.
+//! buffer, parser, replies, client state) — in two steps per loop iteration: its
+//! [`turn`](Connection::turn) reads and executes requests until the socket runs dry, and
+//! once every ready connection has had its turn, [`write_replies`](Connection::write_replies)
+//! writes what they all owe, one `write` each (Redis's `beforeSleep` write). Backpressure
+//! and request execution are the session's (shared with the threaded server); this file
+//! only moves bytes.
 
 use std::fmt;
 use std::io::{self, Write};
@@ -112,11 +114,25 @@ pub(crate) struct Connection {
     pub(crate) timeout_listed: Option<std::time::Instant>,
     /// A [`Readiness::Hangup`] was seen: reads go on until the socket says it is closed.
     hung_up: bool,
+    /// Whether the loop has this connection on its list of replies to write.
+    pub(crate) write_queued: bool,
+    /// What the session said to close for in this iteration's turns, acted on once the
+    /// replies are written (see [`Connection::write_replies`]).
+    closing: Option<CloseReason>,
 }
 
 impl Connection {
     pub(crate) fn new(stream: TcpStream, session: Session) -> Connection {
-        Connection { stream, session, read_paused: false, queued: false, timeout_listed: None, hung_up: false }
+        Connection {
+            stream,
+            session,
+            read_paused: false,
+            queued: false,
+            timeout_listed: None,
+            hung_up: false,
+            write_queued: false,
+            closing: None,
+        }
     }
 
     pub(crate) fn stream_mut(&mut self) -> &mut TcpStream {
@@ -129,7 +145,9 @@ impl Connection {
     }
 
     /// Serves the connection after a readiness event (`readiness` says what may have arrived)
-    /// or a wake-up. `Err` means the connection must be closed, for that reason.
+    /// or a wake-up: reads and executes requests, leaving their replies for
+    /// [`Connection::write_replies`] unless replies from before were waiting for the socket.
+    /// `Err` means the connection must be closed now, for that reason.
     pub(crate) fn turn(&mut self, engine: &Engine, limits: &Limits, readiness: Readiness) -> Result<Turn, Close> {
         if self.session.client.info.killed() {
             return Err(Close::Session(CloseReason::Killed));
@@ -137,17 +155,17 @@ impl Connection {
         self.hung_up |= readiness == Readiness::Hangup;
         let mut again = false;
         if self.unsent() > 0 {
+            // Replies a full socket held back: they go before anything new runs.
             again |= self.flush(&engine.stats)? == Flushed::Budget;
         }
         let resume = self.read_paused && self.unsent() == 0;
         if resume {
             self.read_paused = false;
         }
-        let mut closing = None;
         if !self.read_paused {
             // What arrived while paused or blocked: first the requests already buffered.
-            closing = self.execute(engine, limits);
-            if closing.is_none() && (readiness != Readiness::Nothing || resume) {
+            self.closing = self.execute(engine, limits);
+            if self.closing.is_none() && (readiness != Readiness::Nothing || resume) {
                 match self.read_and_execute(engine, limits, self.hung_up) {
                     Ok(budget_spent) => again |= budget_spent,
                     Err(Close::PeerClosed) => {
@@ -155,24 +173,36 @@ impl Connection {
                         let _ = self.flush(&engine.stats);
                         return Err(Close::PeerClosed);
                     }
-                    Err(Close::Session(reason)) => closing = Some(reason),
+                    Err(Close::Session(reason)) => self.closing = Some(reason),
                     Err(e) => return Err(e),
                 }
             }
         }
+        Ok(if again { Turn::Again } else { Turn::Done })
+    }
+
+    /// The second step of an iteration, after every ready connection's turn: writes the
+    /// replies the turns left (usually one `write`), closes the connection if its session
+    /// said so, and checks its output limits. Deferring the write to here, as Redis's
+    /// `beforeSleep` does, means a client that sent to several connections at once (a load
+    /// generator, a pooled client) is woken by a burst of replies rather than once per
+    /// reply while it sleeps between them.
+    pub(crate) fn write_replies(&mut self, engine: &Engine) -> Result<Turn, Close> {
+        let mut again = false;
         if self.unsent() > 0 {
             again |= self.flush(&engine.stats)? == Flushed::Budget;
         }
-        if let Some(reason) = closing {
+        if let Some(reason) = self.closing.take() {
             // Protocol errors and QUIT close once their reply is out; limits close at once.
             let after_reply = matches!(reason, CloseReason::Protocol(_) | CloseReason::Requested);
             if !after_reply || self.unsent() == 0 {
                 return Err(Close::Session(reason));
             }
+            // The rest waits for a writable event, whose turn asks the session again.
         }
         self.session.check_output_limits(engine).map_err(Close::Session)?;
         if self.read_paused && self.unsent() == 0 {
-            // Paused and drained within this turn: no writable event will come to resume it.
+            // Paused and drained within this iteration: no writable event will come to resume it.
             again = true;
         }
         self.session.publish();

@@ -4,8 +4,9 @@
 //! The loop ([`Server::run`]) waits for socket readiness with a timeout of one cron tick
 //! (`hz`). A readable client is read until the socket runs dry, every complete request
 //! in its query buffer is executed by [`store::Engine::execute`] in order, and the replies
-//! collected in its reply buffer go out in one `write` at the end of the turn (Redis's
-//! `beforeSleep` write). What the socket does not take waits for a writable event.
+//! collected in its reply buffer go out in one `write` once every ready connection has had
+//! its turn, at the end of the iteration (Redis's `beforeSleep` write). What the socket does
+//! not take waits for a writable event.
 //! The cron tick closes idle clients, enforces the soft output limit and runs the active
 //! expire cycle.
 //!

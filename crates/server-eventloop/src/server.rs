@@ -129,6 +129,7 @@ impl Server {
             mail: Arc::new(WakeQueue::default()),
             block_timeouts: BTreeSet::new(),
             again: Vec::new(),
+            turned: Vec::new(),
             accept_failing: false,
             limits,
             next_cron: Instant::now(),
@@ -156,6 +157,9 @@ struct EventLoop {
     block_timeouts: BTreeSet<(Instant, usize, u64)>,
     /// Connections that stopped on a budget, to serve again without waiting for readiness.
     again: Vec<Token>,
+    /// Connections that had a turn this iteration, as (token, client id): their replies
+    /// are written, and their limits checked, once every ready connection has had its turn.
+    turned: Vec<(Token, u64)>,
     /// `accept` failed for lack of resources (EMFILE…): retried every cron tick.
     accept_failing: bool,
     limits: Limits,
@@ -208,6 +212,7 @@ impl EventLoop {
             if Instant::now() >= self.next_cron {
                 self.cron();
             }
+            self.write_replies();
         }
         Ok(())
     }
@@ -230,31 +235,60 @@ impl EventLoop {
         }
     }
 
-    /// One turn of one connection.
+    /// One turn of one connection: it reads and executes; its replies are written by
+    /// [`EventLoop::write_replies`] at the end of the iteration.
     fn turn(&mut self, token: Token, readiness: Readiness) {
         let Some(conn) = self.conns.get_mut(token.0) else {
             return;
         };
         match conn.turn(&self.engine, &self.limits, readiness) {
             Ok(turn) => {
-                if turn == Turn::Again && !conn.queued {
-                    conn.queued = true;
-                    self.again.push(token);
+                if !conn.write_queued {
+                    conn.write_queued = true;
+                    self.turned.push((token, conn.session.client.id));
                 }
-                // Keep the timeout list in step with the client's blocked state.
-                let deadline = conn.session.block_deadline();
-                if deadline != conn.timeout_listed {
-                    let id = conn.session.client.id;
-                    if let Some(old) = conn.timeout_listed.take() {
-                        self.block_timeouts.remove(&(old, token.0, id));
-                    }
-                    if let Some(new) = deadline {
-                        self.block_timeouts.insert((new, token.0, id));
-                    }
-                    conn.timeout_listed = deadline;
-                }
+                self.settle(token, turn);
             }
             Err(reason) => self.close(token, reason),
+        }
+    }
+
+    /// Writes the replies of every connection that had a turn since the last call (Redis's
+    /// `handleClientsWithPendingWrites`), closing those whose session or socket says so.
+    fn write_replies(&mut self) {
+        for (token, id) in std::mem::take(&mut self.turned) {
+            let Some(conn) = self.conns.get_mut(token.0) else { continue };
+            if conn.session.client.id != id {
+                continue;
+            }
+            conn.write_queued = false;
+            match conn.write_replies(&self.engine) {
+                Ok(turn) => self.settle(token, turn),
+                Err(reason) => self.close(token, reason),
+            }
+        }
+    }
+
+    /// After a connection's turn or write: queues it to be served again if it stopped on a
+    /// budget, and keeps the timeout list in step with its blocked state.
+    fn settle(&mut self, token: Token, turn: Turn) {
+        let Some(conn) = self.conns.get_mut(token.0) else {
+            return;
+        };
+        if turn == Turn::Again && !conn.queued {
+            conn.queued = true;
+            self.again.push(token);
+        }
+        let deadline = conn.session.block_deadline();
+        if deadline != conn.timeout_listed {
+            let id = conn.session.client.id;
+            if let Some(old) = conn.timeout_listed.take() {
+                self.block_timeouts.remove(&(old, token.0, id));
+            }
+            if let Some(new) = deadline {
+                self.block_timeouts.insert((new, token.0, id));
+            }
+            conn.timeout_listed = deadline;
         }
     }
 

@@ -43,7 +43,8 @@ pub struct BenchArgs {
     /// A tiny run for CI: 2,000 requests, 10 clients, 10,000 keys (flags given win).
     #[arg(long)]
     quick: bool,
-    /// Requests per command and pipeline depth [default: 100000].
+    /// Requests per command at pipeline depth 1; depth P runs P times as many, so every
+    /// row lasts long enough to measure [default: 100000].
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
     requests: Option<u64>,
     /// Rounds over every server; each row is the median round [default: 3, --quick 1].
@@ -123,6 +124,15 @@ struct Plan {
     logs: PathBuf,
 }
 
+impl Plan {
+    /// Requests one row sends at `pipeline` depth: `requests` per batch slot, so a row at
+    /// P=16 sends as many batches as one at P=1 and lasts about as long, rather than a
+    /// twentieth of a second where a server answers two million requests a second.
+    fn requests_at(&self, pipeline: u64) -> u64 {
+        self.requests.saturating_mul(pipeline)
+    }
+}
+
 const INSTALL_REDIS: &str =
     "install it with `apt-get install redis-server` (Debian/Ubuntu) or `brew install redis` (macOS)";
 
@@ -192,7 +202,7 @@ pub fn run(args: BenchArgs) -> Result<(), Failure> {
     };
     let memory_plan = if plan.keys > 0 { format!("memory with {} keys", plan.keys) } else { "no memory".into() };
     eprintln!(
-        "xtask: benchmarking {} servers with {client_name}: {} round(s) of {} requests × {} commands × P={:?}, \
+        "xtask: benchmarking {} servers with {client_name}: {} round(s) of {} requests (times P) × {} commands × P={:?}, \
          {} clients; {memory_plan}",
         targets.len(),
         plan.rounds,
@@ -318,7 +328,7 @@ fn measure_one(server: &ServerProcess, command: BenchCommand, pipeline: u64, pla
                 addr: server.addr,
                 command,
                 clients: plan.clients,
-                requests: plan.requests,
+                requests: plan.requests_at(pipeline),
                 pipeline,
                 keyspace: plan.keyspace,
                 deadline: plan.timeout,
@@ -342,7 +352,7 @@ fn measure_one(server: &ServerProcess, command: BenchCommand, pipeline: u64, pla
                 addr: server.addr,
                 command,
                 clients: plan.clients,
-                requests: plan.requests,
+                requests: plan.requests_at(pipeline),
                 pipeline,
                 keyspace: plan.keyspace,
                 deadline: plan.timeout,

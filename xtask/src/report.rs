@@ -45,6 +45,7 @@ pub struct MemoryResult {
 pub struct Results {
     pub client: String,
     pub clients: u64,
+    /// Requests per row at pipeline depth 1; a row at depth P sent P times as many.
     pub requests: u64,
     /// Each row is the median (by requests/s) of this many measurements.
     pub rounds: u64,
@@ -123,7 +124,7 @@ impl Results {
         let mut out = String::new();
         let _ = writeln!(
             out,
-            "Throughput and latency ({} clients, {} requests per row, median of {} round(s), load client: {})",
+            "Throughput and latency ({} clients, {} requests per row times P, median of {} round(s), load client: {})",
             self.clients, self.requests, self.rounds, self.client
         );
         let width = self.measurements.iter().map(|m| m.target.label.len()).max().unwrap_or(6).max(6);
@@ -263,7 +264,7 @@ impl Results {
                 m.command.name().to_string(),
                 m.pipeline.to_string(),
                 self.clients.to_string(),
-                self.requests.to_string(),
+                (self.requests * m.pipeline).to_string(),
                 self.rounds.to_string(),
                 rps,
                 p50,

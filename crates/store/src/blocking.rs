@@ -36,7 +36,8 @@ pub struct BlockRequest {
     pub deadline: Option<Instant>,
     /// The reply sent on timeout (null array for BLPOP, null bulk for BLMOVE, ...).
     pub timeout_reply: Frame,
-    /// The blocked request itself, re-run when a key is ready (filled in by the dispatcher).
+    /// The blocked request itself, re-run when a key is ready (filled in by the dispatcher
+    /// unless the command set it).
     pub argv: Vec<Bytes>,
     /// Data on a key may still not be for this client (a stream read waiting for a later ID,
     /// or for another group): when woken and not served, it passes the wake-up on to the

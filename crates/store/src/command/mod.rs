@@ -26,7 +26,7 @@ use tally::Tally;
 pub type CommandResult = Result<Frame, Frame>;
 
 /// A command implementation.
-pub type Handler = fn(&mut Ctx<'_>, &mut Args) -> CommandResult;
+pub type Handler = fn(&mut Ctx<'_>, &Args) -> CommandResult;
 
 /// Command flags, as COMMAND INFO lists them.
 pub mod flags {
@@ -367,12 +367,12 @@ pub(crate) fn call(
         return (Frame::error(refusal), Modifications::default());
     }
     let db = client.db;
-    let mut args = Args::new(argv, cmd.skip);
+    let args = Args::new(argv, cmd.skip);
     let mut ctx = match held {
         Some(view) => Ctx::within(engine, client, view),
         None => Ctx::new(engine, client),
     };
-    let reply = match (cmd.spec.handler)(&mut ctx, &mut args) {
+    let reply = match (cmd.spec.handler)(&mut ctx, &args) {
         Ok(f) | Err(f) => f,
     };
     let modified = std::mem::take(&mut ctx.modified);
@@ -407,8 +407,9 @@ pub(crate) fn call(
         engine.persist.add_dirty(dirty);
     }
     match client.block.as_mut() {
-        Some(req) => req.argv = argv,
-        None => client.spent_argv = Some(argv),
+        // A command that blocked re-runs as called, unless it said otherwise (XREAD's `$`).
+        Some(req) if req.argv.is_empty() => req.argv = argv,
+        _ => client.spent_argv = Some(argv),
     }
     (reply, modified)
 }

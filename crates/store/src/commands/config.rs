@@ -24,7 +24,7 @@ fn text(b: &Bytes) -> String {
 }
 
 /// CONFIG GET pattern [pattern ...]: a map of name to value, each parameter once.
-fn config_get(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn config_get(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let patterns: Vec<String> = args.rest().iter().map(text).collect();
     let patterns: Vec<&str> = patterns.iter().map(String::as_str).collect();
     let found = ctx.engine.config.get_matching_any(&patterns);
@@ -32,7 +32,7 @@ fn config_get(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
 }
 
 /// CONFIG SET name value [name value ...]: all or nothing.
-fn config_set(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn config_set(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let words: Vec<String> = args.rest().iter().map(text).collect();
     let pairs = words.chunks_exact(2);
     if !pairs.remainder().is_empty() {
@@ -58,21 +58,21 @@ fn config_set(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
     Ok(Frame::ok())
 }
 
-fn config_resetstat(ctx: &mut Ctx<'_>, _: &mut Args) -> CommandResult {
+fn config_resetstat(ctx: &mut Ctx<'_>, _: &Args) -> CommandResult {
     ctx.engine.stats.reset();
     Ok(Frame::ok())
 }
 
 /// CONFIG REWRITE: Tandem does not rewrite config files yet; it says so instead of
 /// pretending to.
-fn config_rewrite(ctx: &mut Ctx<'_>, _: &mut Args) -> CommandResult {
+fn config_rewrite(ctx: &mut Ctx<'_>, _: &Args) -> CommandResult {
     match ctx.engine.config.read(|c| c.config_file.clone()) {
         None => Err(Frame::error("ERR The server is running without a config file")),
         Some(_) => Err(Frame::error("ERR Rewriting config file: CONFIG REWRITE is not supported by Tandem")),
     }
 }
 
-fn config_help(_: &mut Ctx<'_>, _: &mut Args) -> CommandResult {
+fn config_help(_: &mut Ctx<'_>, _: &Args) -> CommandResult {
     Ok(help_reply(
         "CONFIG",
         &[

@@ -57,36 +57,36 @@ static CLIENT: &[CommandSpec] = &[
 ];
 
 /// Handler of container commands (CLIENT, CONFIG, ...): dispatch always picks a subcommand.
-pub fn container(_: &mut Ctx<'_>, _: &mut Args) -> CommandResult {
+pub fn container(_: &mut Ctx<'_>, _: &Args) -> CommandResult {
     Err(error::syntax())
 }
 
-fn ping(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn ping(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     if args.remaining() > 1 {
         return Err(error::wrong_arity("ping"));
     }
     if ctx.client.protocol == Protocol::Resp2 && ctx.client.subs.total() > 0 {
         // A RESP2 subscriber gets PING's answer in the shape of a message.
-        let payload = args.next().unwrap_or_default();
+        let payload = args.next().cloned().unwrap_or_default();
         return Ok(Frame::Array(vec![Frame::bulk("pong"), Frame::Bulk(payload)]));
     }
     match args.remaining() {
         0 => Ok(Frame::simple("PONG")),
-        1 => Ok(Frame::Bulk(args.bytes()?)),
+        1 => Ok(Frame::Bulk(args.bytes()?.clone())),
         _ => Err(error::wrong_arity("ping")),
     }
 }
 
-fn echo(_: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
-    Ok(Frame::Bulk(args.bytes()?))
+fn echo(_: &mut Ctx<'_>, args: &Args) -> CommandResult {
+    Ok(Frame::Bulk(args.bytes()?.clone()))
 }
 
-fn quit(ctx: &mut Ctx<'_>, _: &mut Args) -> CommandResult {
+fn quit(ctx: &mut Ctx<'_>, _: &Args) -> CommandResult {
     ctx.client.close_after_reply = true;
     Ok(Frame::ok())
 }
 
-fn select(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn select(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let db = args.i64().map_err(|_| error::not_integer())?;
     if db < 0 || db as usize >= ctx.engine.store().databases() {
         return Err(error::db_index_out_of_range());
@@ -95,10 +95,10 @@ fn select(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
     Ok(Frame::ok())
 }
 
-fn hello(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn hello(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let mut proto = None;
     if let Some(v) = args.next() {
-        let v = crate::num::parse_i64(&v)
+        let v = crate::num::parse_i64(v)
             .ok_or_else(|| Frame::error("ERR Protocol version is not an integer or out of range"))?;
         if !(2..=3).contains(&v) {
             return Err(Frame::error("NOPROTO unsupported protocol version"));
@@ -117,17 +117,17 @@ fn hello(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
             }
         } else if opt.eq_ignore_ascii_case(b"SETNAME") && more >= 1 {
             let n = args.bytes()?;
-            validate_client_name(&n)?;
+            validate_client_name(n)?;
             name = Some(n);
         } else {
-            return Err(Frame::error(format!("ERR Syntax error in HELLO option '{}'", error::sanitize(&opt, 128))));
+            return Err(Frame::error(format!("ERR Syntax error in HELLO option '{}'", error::sanitize(opt, 128))));
         }
     }
     if let Some(p) = proto {
         ctx.client.set_protocol(p);
     }
     if let Some(n) = name {
-        ctx.client.set_name(if n.is_empty() { None } else { Some(n) });
+        ctx.client.set_name(if n.is_empty() { None } else { Some(n.clone()) });
     }
     let proto_num = if ctx.client.protocol == Protocol::Resp3 { 3 } else { 2 };
     Ok(Frame::Map(vec![
@@ -141,7 +141,7 @@ fn hello(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
     ]))
 }
 
-fn reset(ctx: &mut Ctx<'_>, _: &mut Args) -> CommandResult {
+fn reset(ctx: &mut Ctx<'_>, _: &Args) -> CommandResult {
     ctx.engine.forget_client(ctx.client);
     crate::commands::transaction::reset(ctx.engine, ctx.client);
     ctx.client.select(0);
@@ -151,7 +151,7 @@ fn reset(ctx: &mut Ctx<'_>, _: &mut Args) -> CommandResult {
     Ok(Frame::simple("RESET"))
 }
 
-fn client_id(ctx: &mut Ctx<'_>, _: &mut Args) -> CommandResult {
+fn client_id(ctx: &mut Ctx<'_>, _: &Args) -> CommandResult {
     Ok(Frame::Integer(ctx.client.id as i64))
 }
 
@@ -163,33 +163,33 @@ fn validate_client_name(name: &[u8]) -> Result<(), Frame> {
     Ok(())
 }
 
-fn client_setname(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn client_setname(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let name = args.bytes()?;
-    validate_client_name(&name)?;
-    ctx.client.set_name(if name.is_empty() { None } else { Some(name) });
+    validate_client_name(name)?;
+    ctx.client.set_name(if name.is_empty() { None } else { Some(name.clone()) });
     Ok(Frame::ok())
 }
 
-fn client_getname(ctx: &mut Ctx<'_>, _: &mut Args) -> CommandResult {
+fn client_getname(ctx: &mut Ctx<'_>, _: &Args) -> CommandResult {
     Ok(ctx.client.name().map(Frame::Bulk).unwrap_or(Frame::Null))
 }
 
-fn client_setinfo(_: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn client_setinfo(_: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let attr = args.bytes()?;
     let value = args.bytes()?;
     if !attr.eq_ignore_ascii_case(b"lib-name") && !attr.eq_ignore_ascii_case(b"lib-ver") {
-        return Err(Frame::error(format!("ERR Unrecognized option '{}'", error::sanitize(&attr, 128))));
+        return Err(Frame::error(format!("ERR Unrecognized option '{}'", error::sanitize(attr, 128))));
     }
     if value.iter().any(|&c| !(b'!'..=b'~').contains(&c)) {
         return Err(Frame::error(format!(
             "ERR {} cannot contain spaces, newlines or special characters.",
-            String::from_utf8_lossy(&attr).to_ascii_lowercase()
+            String::from_utf8_lossy(attr).to_ascii_lowercase()
         )));
     }
     Ok(Frame::ok())
 }
 
-fn client_reply(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn client_reply(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let mode = args.bytes()?;
     ctx.client.reply_mode = if mode.eq_ignore_ascii_case(b"on") {
         ReplyMode::On
@@ -266,7 +266,7 @@ pub fn text_reply(text: String) -> Frame {
     Frame::Verbatim { format: *b"txt", text: Bytes::from(text) }
 }
 
-fn client_list(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn client_list(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let mut ids: Option<Vec<u64>> = None;
     while let Some(opt) = args.next() {
         if opt.eq_ignore_ascii_case(b"TYPE") {
@@ -303,13 +303,13 @@ fn client_list(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
     Ok(text_reply(out))
 }
 
-fn client_info(ctx: &mut Ctx<'_>, _: &mut Args) -> CommandResult {
+fn client_info(ctx: &mut Ctx<'_>, _: &Args) -> CommandResult {
     let mut line = client_line(&ctx.client.info.clone(), Some(ctx.client));
     line.push('\n');
     Ok(text_reply(line))
 }
 
-fn client_kill(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn client_kill(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     // Old form: CLIENT KILL addr:port.
     if args.remaining() == 1 {
         let addr = args.bytes()?;
@@ -332,7 +332,7 @@ fn client_kill(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
         let opt = args.bytes()?;
         let Some(val) = args.next() else { return Err(error::syntax()) };
         if opt.eq_ignore_ascii_case(b"ID") {
-            match crate::num::parse_i64(&val) {
+            match crate::num::parse_i64(val) {
                 Some(n) if n > 0 => id = Some(n as u64),
                 _ => return Err(Frame::error("ERR client-id should be greater than 0")),
             }
@@ -343,12 +343,12 @@ fn client_kill(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
         } else if opt.eq_ignore_ascii_case(b"TYPE") {
             let t = val.to_ascii_lowercase();
             if !matches!(&t[..], b"normal" | b"master" | b"replica" | b"slave" | b"pubsub") {
-                return Err(Frame::error(format!("ERR Unknown client type '{}'", error::sanitize(&val, 128))));
+                return Err(Frame::error(format!("ERR Unknown client type '{}'", error::sanitize(val, 128))));
             }
             type_normal = &t[..] == b"normal";
         } else if opt.eq_ignore_ascii_case(b"USER") {
             if &val[..] != b"default" {
-                return Err(Frame::error(format!("ERR No such user '{}'", error::sanitize(&val, 128))));
+                return Err(Frame::error(format!("ERR No such user '{}'", error::sanitize(val, 128))));
             }
         } else if opt.eq_ignore_ascii_case(b"SKIPME") {
             if val.eq_ignore_ascii_case(b"yes") {
@@ -359,7 +359,7 @@ fn client_kill(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
                 return Err(error::syntax());
             }
         } else if opt.eq_ignore_ascii_case(b"MAXAGE") {
-            maxage = Some(crate::num::parse_i64(&val).ok_or_else(error::not_integer)?);
+            maxage = Some(crate::num::parse_i64(val).ok_or_else(error::not_integer)?);
         } else {
             return Err(error::syntax());
         }
@@ -389,7 +389,7 @@ fn kill(ctx: &mut Ctx<'_>, c: &ClientInfo) {
     }
 }
 
-fn client_unblock(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn client_unblock(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let id = args.i64()?;
     let reason = match args.next() {
         None => UnblockReason::Timeout,
@@ -402,7 +402,7 @@ fn client_unblock(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
     Ok(Frame::Integer(unblocked as i64))
 }
 
-fn client_help(_: &mut Ctx<'_>, _: &mut Args) -> CommandResult {
+fn client_help(_: &mut Ctx<'_>, _: &Args) -> CommandResult {
     Ok(help_reply(
         "CLIENT",
         &[

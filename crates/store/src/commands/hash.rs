@@ -71,27 +71,27 @@ fn update_hash<R>(
 
 // ---- Setting -----------------------------------------------------------------------------
 
-fn hset(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn hset(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let added = set_pairs(ctx, args, "hset")?;
     Ok(Frame::Integer(added as i64))
 }
 
 /// HMSET: HSET answering OK.
-fn hmset(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn hmset(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     set_pairs(ctx, args, "hmset")?;
     Ok(Frame::ok())
 }
 
 /// Sets every `field value` pair after the key; returns how many fields are new. An odd
 /// number of words is an arity error naming `cmd`.
-fn set_pairs(ctx: &mut Ctx<'_>, args: &mut Args, cmd: &str) -> Result<usize, Frame> {
+fn set_pairs(ctx: &mut Ctx<'_>, args: &Args, cmd: &str) -> Result<usize, Frame> {
     let key = args.bytes()?;
-    let pairs = args.rest().to_vec();
+    let pairs = args.rest();
     if !pairs.len().is_multiple_of(2) {
         return Err(error::wrong_arity(cmd));
     }
-    let added = ctx.write_key(&key, |kv, db| {
-        update_hash(kv, db, &key, true, |h| {
+    let added = ctx.write_key(key, |kv, db| {
+        update_hash(kv, db, key, true, |h| {
             let mut added = 0;
             for pair in pairs.chunks_exact(2) {
                 added += h.insert(&pair[0], &pair[1]) as usize;
@@ -99,37 +99,37 @@ fn set_pairs(ctx: &mut Ctx<'_>, args: &mut Args, cmd: &str) -> Result<usize, Fra
             Ok(added)
         })
     })?;
-    ctx.notify(class::HASH, "hset", &key);
+    ctx.notify(class::HASH, "hset", key);
     Ok(added.unwrap_or(0))
 }
 
-fn hsetnx(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn hsetnx(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let key = args.bytes()?;
     let field = args.bytes()?;
     let value = args.bytes()?;
-    let set = ctx.write_key(&key, |kv, db| {
-        update_hash(kv, db, &key, true, |h| Ok(!h.contains(&field) && h.insert(&field, &value)))
+    let set = ctx.write_key(key, |kv, db| {
+        update_hash(kv, db, key, true, |h| Ok(!h.contains(field) && h.insert(field, value)))
     })?;
     let set = set.unwrap_or(false);
     if set {
-        ctx.notify(class::HASH, "hset", &key);
+        ctx.notify(class::HASH, "hset", key);
     } else {
         ctx.propagate_nothing();
     }
     Ok(Frame::Integer(set as i64))
 }
 
-fn hdel(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn hdel(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let key = args.bytes()?;
-    let fields = args.rest().to_vec();
-    let deleted = ctx.write_key(&key, |kv, db| {
-        update_hash(kv, db, &key, false, |h| Ok((fields.iter().filter(|f| h.remove(f)).count(), h.is_empty())))
+    let fields = args.rest();
+    let deleted = ctx.write_key(key, |kv, db| {
+        update_hash(kv, db, key, false, |h| Ok((fields.iter().filter(|f| h.remove(f)).count(), h.is_empty())))
     })?;
     let (deleted, emptied) = deleted.unwrap_or_default();
     if deleted > 0 {
-        ctx.notify(class::HASH, "hdel", &key);
+        ctx.notify(class::HASH, "hdel", key);
         if emptied {
-            ctx.notify(class::GENERIC, "del", &key);
+            ctx.notify(class::GENERIC, "del", key);
         }
     } else {
         ctx.propagate_nothing();
@@ -139,93 +139,93 @@ fn hdel(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
 
 // ---- Reading -----------------------------------------------------------------------------
 
-fn hget(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn hget(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let key = args.bytes()?;
     let field = args.bytes()?;
-    read_hash(ctx, &key, |h| Ok(value_or_null(h.and_then(|h| h.get(&field)))))
+    read_hash(ctx, key, |h| Ok(value_or_null(h.and_then(|h| h.get(field)))))
 }
 
-fn hmget(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn hmget(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let key = args.bytes()?;
-    let fields = args.rest().to_vec();
-    read_hash(ctx, &key, |h| Ok(Frame::Array(fields.iter().map(|f| value_or_null(h.and_then(|h| h.get(f)))).collect())))
+    let fields = args.rest();
+    read_hash(ctx, key, |h| Ok(Frame::Array(fields.iter().map(|f| value_or_null(h.and_then(|h| h.get(f)))).collect())))
 }
 
 fn value_or_null(value: Option<&[u8]>) -> Frame {
     value.map(Frame::bulk).unwrap_or(Frame::Null)
 }
 
-fn hlen(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn hlen(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let key = args.bytes()?;
-    read_hash(ctx, &key, |h| Ok(Frame::Integer(h.map_or(0, Hash::len) as i64)))
+    read_hash(ctx, key, |h| Ok(Frame::Integer(h.map_or(0, Hash::len) as i64)))
 }
 
-fn hstrlen(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn hstrlen(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let key = args.bytes()?;
     let field = args.bytes()?;
-    read_hash(ctx, &key, |h| Ok(Frame::Integer(h.and_then(|h| h.get(&field)).map_or(0, <[u8]>::len) as i64)))
+    read_hash(ctx, key, |h| Ok(Frame::Integer(h.and_then(|h| h.get(field)).map_or(0, <[u8]>::len) as i64)))
 }
 
-fn hexists(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn hexists(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let key = args.bytes()?;
     let field = args.bytes()?;
-    read_hash(ctx, &key, |h| Ok(Frame::Integer(h.is_some_and(|h| h.contains(&field)) as i64)))
+    read_hash(ctx, key, |h| Ok(Frame::Integer(h.is_some_and(|h| h.contains(field)) as i64)))
 }
 
-fn hkeys(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn hkeys(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let key = args.bytes()?;
-    read_hash(ctx, &key, |h| {
+    read_hash(ctx, key, |h| {
         Ok(Frame::Array(h.into_iter().flat_map(|h| h.iter()).map(|(f, _)| Frame::bulk(f)).collect()))
     })
 }
 
-fn hvals(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn hvals(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let key = args.bytes()?;
-    read_hash(ctx, &key, |h| {
+    read_hash(ctx, key, |h| {
         Ok(Frame::Array(h.into_iter().flat_map(|h| h.iter()).map(|(_, v)| Frame::bulk(v)).collect()))
     })
 }
 
 /// HGETALL: a map in RESP3 (a flat array of field, value in RESP2).
-fn hgetall(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn hgetall(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let key = args.bytes()?;
-    read_hash(ctx, &key, |h| {
+    read_hash(ctx, key, |h| {
         Ok(Frame::Map(h.into_iter().flat_map(|h| h.iter()).map(|(f, v)| (Frame::bulk(f), Frame::bulk(v))).collect()))
     })
 }
 
 // ---- Counters ----------------------------------------------------------------------------
 
-fn hincrby(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn hincrby(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let key = args.bytes()?;
     let field = args.bytes()?;
     let by = args.i64()?;
-    let n = ctx.write_key(&key, |kv, db| {
-        update_hash(kv, db, &key, true, |h| {
-            let current = match h.get(&field) {
+    let n = ctx.write_key(key, |kv, db| {
+        update_hash(kv, db, key, true, |h| {
+            let current = match h.get(field) {
                 None => 0,
                 Some(v) => parse_i64(v).ok_or_else(|| Frame::error("ERR hash value is not an integer"))?,
             };
             let n = current.checked_add(by).ok_or_else(error::overflow)?;
-            h.insert(&field, &i64_bytes(n));
+            h.insert(field, &i64_bytes(n));
             Ok(n)
         })
     })?;
-    ctx.notify(class::HASH, "hincrby", &key);
+    ctx.notify(class::HASH, "hincrby", key);
     Ok(Frame::Integer(n.unwrap_or_default()))
 }
 
-fn hincrbyfloat(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn hincrbyfloat(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let key = args.bytes()?;
     let field = args.bytes()?;
-    let by = match long_double::parse(&args.bytes()?) {
+    let by = match long_double::parse(args.bytes()?) {
         Some(Parsed::Finite(v)) => v,
         Some(Parsed::Infinite) => return Err(Frame::error("ERR value is NaN or Infinity")),
         None => return Err(error::not_float()),
     };
-    let text = ctx.write_key(&key, |kv, db| {
-        update_hash(kv, db, &key, true, |h| {
-            let current = match h.get(&field).map(long_double::parse) {
+    let text = ctx.write_key(key, |kv, db| {
+        update_hash(kv, db, key, true, |h| {
+            let current = match h.get(field).map(long_double::parse) {
                 None => Some(LongDouble::ZERO),
                 Some(Some(Parsed::Finite(v))) => Some(v),
                 Some(Some(Parsed::Infinite)) => None,
@@ -235,23 +235,23 @@ fn hincrbyfloat(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
                 return Err(Frame::error("ERR increment would produce NaN or Infinity"));
             };
             let text = Bytes::from(sum.to_human_string());
-            h.insert(&field, &text);
+            h.insert(field, &text);
             Ok(text)
         })
     })?;
     let text = text.unwrap_or_default();
-    ctx.notify(class::HASH, "hincrbyfloat", &key);
-    ctx.propagate(vec![Bytes::from_static(b"HSET"), key, field, text.clone()]);
+    ctx.notify(class::HASH, "hincrbyfloat", key);
+    ctx.propagate(vec![Bytes::from_static(b"HSET"), key.clone(), field.clone(), text.clone()]);
     Ok(Frame::Bulk(text))
 }
 
 // ---- Random fields and scanning ----------------------------------------------------------
 
 /// HRANDFIELD key [count [WITHVALUES]]
-fn hrandfield(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn hrandfield(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let key = args.bytes()?;
     if args.is_empty() {
-        return read_hash(ctx, &key, |h| Ok(value_or_null(h.and_then(Hash::random).map(|(f, _)| f))));
+        return read_hash(ctx, key, |h| Ok(value_or_null(h.and_then(Hash::random).map(|(f, _)| f))));
     }
     let count = random_count(args)?;
     let with_values = match args.next() {
@@ -264,7 +264,7 @@ fn hrandfield(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
         return Err(Frame::error("ERR value is out of range"));
     }
     let nested = ctx.client.protocol == Protocol::Resp3;
-    read_hash(ctx, &key, |h| {
+    read_hash(ctx, key, |h| {
         let Some(h) = h else { return Ok(Frame::Array(Vec::new())) };
         let picks = random_positions(h.len(), count)?;
         let mut reply = Vec::with_capacity(picks.len() * if with_values && !nested { 2 } else { 1 });
@@ -282,7 +282,7 @@ fn hrandfield(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
 
 /// The count of HRANDFIELD and SRANDMEMBER: any i64 but `i64::MIN`, whose negation
 /// overflows (Redis's range check, with its wording).
-pub(crate) fn random_count(args: &mut Args) -> Result<i64, Frame> {
+pub(crate) fn random_count(args: &Args) -> Result<i64, Frame> {
     let count = args.i64()?;
     if count == i64::MIN {
         return Err(Frame::error(
@@ -317,7 +317,7 @@ pub(crate) fn random_positions(len: usize, count: i64) -> Result<Vec<usize>, Fra
 }
 
 /// HSCAN key cursor [MATCH pattern] [COUNT count]: field, value pairs.
-fn hscan(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn hscan(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     scan_command(
         ctx,
         args,

@@ -74,9 +74,9 @@ fn sameobject() -> Frame {
 }
 
 /// DEL and UNLINK (Tandem frees values where they are dropped, so they are one command).
-fn del(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
-    let keys = args.rest().to_vec();
-    let deleted: Vec<bool> = ctx.write_keys(&keys, |kv, db| keys.iter().map(|k| kv.remove(db, k).is_some()).collect());
+fn del(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
+    let keys = args.rest();
+    let deleted: Vec<bool> = ctx.write_keys(keys, |kv, db| keys.iter().map(|k| kv.remove(db, k).is_some()).collect());
     for (key, _) in keys.iter().zip(&deleted).filter(|(_, &gone)| gone) {
         ctx.notify(class::GENERIC, "del", key);
     }
@@ -84,18 +84,18 @@ fn del(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
 }
 
 /// EXISTS counts every argument, so a key named twice counts twice.
-fn exists(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
-    let keys = args.rest().to_vec();
-    let found: Vec<bool> = ctx.read_keys(&keys, |kv, db| keys.iter().map(|k| kv.peek(db, k).is_some()).collect());
+fn exists(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
+    let keys = args.rest();
+    let found: Vec<bool> = ctx.read_keys(keys, |kv, db| keys.iter().map(|k| kv.peek(db, k).is_some()).collect());
     for &hit in &found {
         ctx.engine.stats.lookup(hit);
     }
     Ok(Frame::Integer(found.iter().filter(|&&hit| hit).count() as i64))
 }
 
-fn type_(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn type_(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let key = args.bytes()?;
-    let name = ctx.read_key(&key, |kv, db| kv.peek(db, &key).map(|e| e.value.type_name()));
+    let name = ctx.read_key(key, |kv, db| kv.peek(db, key).map(|e| e.value.type_name()));
     ctx.engine.stats.lookup(name.is_some());
     Ok(Frame::simple(name.unwrap_or("none")))
 }
@@ -105,9 +105,9 @@ pub(crate) fn pattern_filter(pattern: &Bytes) -> Option<&[u8]> {
     (&pattern[..] != b"*").then_some(&pattern[..])
 }
 
-fn keys(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn keys(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let pattern = args.bytes()?;
-    let pattern = pattern_filter(&pattern);
+    let pattern = pattern_filter(pattern);
     let found = ctx.db_view(false, |kv, db| {
         let now = kv.now();
         let mut found = Vec::new();
@@ -146,8 +146,8 @@ pub(crate) fn parse_cursor(arg: &[u8]) -> Result<u64, Frame> {
 }
 
 /// SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]
-fn scan(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
-    let cursor = parse_cursor(&args.bytes()?)?;
+fn scan(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
+    let cursor = parse_cursor(args.bytes()?)?;
     let mut count = SCAN_DEFAULT_COUNT;
     let mut pattern: Option<Bytes> = None;
     let mut type_name: Option<Bytes> = None;
@@ -164,9 +164,9 @@ fn scan(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
             count = usize::try_from(n).unwrap_or(usize::MAX);
         } else if opt.eq_ignore_ascii_case(b"match") {
             let p = args.bytes()?;
-            pattern = pattern_filter(&p).is_some().then_some(p);
+            pattern = pattern_filter(p).is_some().then(|| p.clone());
         } else if opt.eq_ignore_ascii_case(b"type") {
-            type_name = Some(args.bytes()?);
+            type_name = Some(args.bytes()?.clone());
         } else {
             return Err(error::syntax());
         }
@@ -208,7 +208,7 @@ fn scan(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
 /// and another drawn. The first draw runs under read locks; only if it hits an expired key
 /// does the command retry under write locks, deleting as it goes (each retry removes a key,
 /// so the loop ends).
-fn randomkey(ctx: &mut Ctx<'_>, _: &mut Args) -> CommandResult {
+fn randomkey(ctx: &mut Ctx<'_>, _: &Args) -> CommandResult {
     enum Draw {
         Empty,
         Live(Bytes),
@@ -237,38 +237,38 @@ fn randomkey(ctx: &mut Ctx<'_>, _: &mut Args) -> CommandResult {
     Ok(key.map(Frame::Bulk).unwrap_or(Frame::Null))
 }
 
-fn rename(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn rename(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     rename_generic(ctx, args, false)
 }
 
-fn renamenx(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn renamenx(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     rename_generic(ctx, args, true)
 }
 
 /// RENAME and RENAMENX. The entry moves whole, so the TTL goes with it. Renaming a key to
 /// itself succeeds (RENAMENX replies 0) but still needs the key to exist.
-fn rename_generic(ctx: &mut Ctx<'_>, args: &mut Args, nx: bool) -> CommandResult {
+fn rename_generic(ctx: &mut Ctx<'_>, args: &Args, nx: bool) -> CommandResult {
     let src = args.bytes()?;
     let dst = args.bytes()?;
     let (done, not_done) = if nx { (Frame::Integer(1), Frame::Integer(0)) } else { (Frame::ok(), Frame::Integer(0)) };
     let keys = [src.clone(), dst.clone()];
     let (reply, renamed) = ctx.write_keys(&keys, |kv, db| {
-        if kv.get(db, &src).is_none() {
+        if kv.get(db, src).is_none() {
             return Err(error::no_such_key());
         }
         if src == dst {
             return Ok((if nx { not_done.clone() } else { done.clone() }, false));
         }
-        if nx && kv.get(db, &dst).is_some() {
+        if nx && kv.get(db, dst).is_some() {
             return Ok((not_done.clone(), false));
         }
-        let entry = kv.remove(db, &src).ok_or_else(error::no_such_key)?;
+        let entry = kv.remove(db, src).ok_or_else(error::no_such_key)?;
         kv.insert(db, dst.clone(), entry);
         Ok((done.clone(), true))
     })?;
     if renamed {
-        ctx.notify(class::GENERIC, "rename_from", &src);
-        ctx.notify(class::GENERIC, "rename_to", &dst);
+        ctx.notify(class::GENERIC, "rename_from", src);
+        ctx.notify(class::GENERIC, "rename_to", dst);
     }
     Ok(reply)
 }
@@ -293,7 +293,7 @@ fn db_arg(ctx: &Ctx<'_>, arg: &[u8]) -> Result<usize, Frame> {
 
 /// COPY source destination [DB destination-db] [REPLACE]. The copy gets the source's TTL
 /// and a fresh access time (it is a new object).
-fn copy(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn copy(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let src = args.bytes()?;
     let dst = args.bytes()?;
     let src_db = ctx.db();
@@ -303,7 +303,7 @@ fn copy(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
         if opt.eq_ignore_ascii_case(b"replace") {
             replace = true;
         } else if opt.eq_ignore_ascii_case(b"db") && !args.is_empty() {
-            dst_db = db_arg(ctx, &args.bytes()?)?;
+            dst_db = db_arg(ctx, args.bytes()?)?;
         } else {
             return Err(error::syntax());
         }
@@ -313,9 +313,9 @@ fn copy(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
     }
     let keys = [(src_db, &src[..]), (dst_db, &dst[..])];
     let (copied, hit) = ctx.view(Scope::Keys { keys: &keys, write: true }, |kv| {
-        let Some(e) = kv.get(src_db, &src) else { return (false, false) };
+        let Some(e) = kv.get(src_db, src) else { return (false, false) };
         let copy = Entry::with_expiry(e.value.clone(), e.expire_at);
-        if !replace && kv.get(dst_db, &dst).is_some() {
+        if !replace && kv.get(dst_db, dst).is_some() {
             return (false, true);
         }
         kv.insert(dst_db, dst.clone(), copy);
@@ -323,25 +323,25 @@ fn copy(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
     });
     ctx.engine.stats.lookup(hit);
     if copied {
-        ctx.notify_in(dst_db, class::GENERIC, "copy_to", &dst);
+        ctx.notify_in(dst_db, class::GENERIC, "copy_to", dst);
     }
     Ok(Frame::Integer(copied as i64))
 }
 
 /// MOVE key db: 0 if the key is missing or already exists in the target database.
-fn move_(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn move_(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let key = args.bytes()?;
-    let dst_db = db_arg(ctx, &args.bytes()?)?;
+    let dst_db = db_arg(ctx, args.bytes()?)?;
     let src_db = ctx.db();
     if src_db == dst_db {
         return Err(sameobject());
     }
     let keys = [(src_db, &key[..]), (dst_db, &key[..])];
     let moved = ctx.view(Scope::Keys { keys: &keys, write: true }, |kv| {
-        if kv.get(src_db, &key).is_none() || kv.get(dst_db, &key).is_some() {
+        if kv.get(src_db, key).is_none() || kv.get(dst_db, key).is_some() {
             return false;
         }
-        match kv.remove(src_db, &key) {
+        match kv.remove(src_db, key) {
             Some(entry) => {
                 kv.insert(dst_db, key.clone(), entry);
                 true
@@ -350,16 +350,16 @@ fn move_(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
         }
     });
     if moved {
-        ctx.notify_in(src_db, class::GENERIC, "move_from", &key);
-        ctx.notify_in(dst_db, class::GENERIC, "move_to", &key);
+        ctx.notify_in(src_db, class::GENERIC, "move_from", key);
+        ctx.notify_in(dst_db, class::GENERIC, "move_to", key);
     }
     Ok(Frame::Integer(moved as i64))
 }
 
 /// TOUCH: counts existing keys, recording an access to each (unlike EXISTS).
-fn touch(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
-    let keys = args.rest().to_vec();
-    let found: Vec<bool> = ctx.read_keys(&keys, |kv, db| keys.iter().map(|k| kv.get(db, k).is_some()).collect());
+fn touch(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
+    let keys = args.rest();
+    let found: Vec<bool> = ctx.read_keys(keys, |kv, db| keys.iter().map(|k| kv.get(db, k).is_some()).collect());
     for &hit in &found {
         ctx.engine.stats.lookup(hit);
     }
@@ -420,61 +420,61 @@ enum ExpireTime {
     UnixMillis,
 }
 
-fn expire(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn expire(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     expire_generic(ctx, args, "expire", ExpireTime::RelativeSeconds)
 }
 
-fn pexpire(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn pexpire(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     expire_generic(ctx, args, "pexpire", ExpireTime::RelativeMillis)
 }
 
-fn expireat(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn expireat(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     expire_generic(ctx, args, "expireat", ExpireTime::UnixSeconds)
 }
 
-fn pexpireat(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn pexpireat(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     expire_generic(ctx, args, "pexpireat", ExpireTime::UnixMillis)
 }
 
 /// Redis's `expireGenericCommand`: options, then the number, then overflow checks, then the
 /// key. A time already past deletes the key (and still replies 1).
-fn expire_generic(ctx: &mut Ctx<'_>, args: &mut Args, name: &str, kind: ExpireTime) -> CommandResult {
+fn expire_generic(ctx: &mut Ctx<'_>, args: &Args, name: &str, kind: ExpireTime) -> CommandResult {
     let key = args.bytes()?;
     let param = args.bytes()?;
-    let options = args.rest().to_vec();
-    let cond = ExpireCondition::parse(&options)?;
-    let mut when = parse_i64(&param).ok_or_else(error::not_integer)?;
+    let options = args.rest();
+    let cond = ExpireCondition::parse(options)?;
+    let mut when = parse_i64(param).ok_or_else(error::not_integer)?;
     if matches!(kind, ExpireTime::RelativeSeconds | ExpireTime::UnixSeconds) {
         when = when.checked_mul(1000).ok_or_else(|| error::invalid_expire(name))?;
     }
     let relative = matches!(kind, ExpireTime::RelativeSeconds | ExpireTime::RelativeMillis);
-    let done = ctx.write_key(&key, |kv, db| {
+    let done = ctx.write_key(key, |kv, db| {
         let now = kv.now();
         let when = if relative { when.checked_add(now).ok_or_else(|| error::invalid_expire(name))? } else { when };
-        let Some(current) = kv.get(db, &key).map(|e| e.expire_at) else { return Ok(None) };
+        let Some(current) = kv.get(db, key).map(|e| e.expire_at) else { return Ok(None) };
         if !cond.allows(current, when) {
             return Ok(None);
         }
         if when <= now {
-            kv.remove(db, &key);
+            kv.remove(db, key);
             Ok(Some(ExpireDone::Deleted))
         } else {
-            kv.set_expiry(db, &key, when);
+            kv.set_expiry(db, key, when);
             Ok(Some(ExpireDone::Expires(when)))
         }
     })?;
     match done {
         None => return Ok(Frame::Integer(0)),
         Some(ExpireDone::Deleted) => {
-            ctx.notify(class::GENERIC, "del", &key);
-            ctx.propagate(vec![Bytes::from_static(b"DEL"), key]);
+            ctx.notify(class::GENERIC, "del", key);
+            ctx.propagate(vec![Bytes::from_static(b"DEL"), key.clone()]);
         }
         Some(ExpireDone::Expires(when)) => {
-            ctx.notify(class::GENERIC, "expire", &key);
+            ctx.notify(class::GENERIC, "expire", key);
             // PEXPIREAT already names the absolute time: it logs itself, as called.
             if kind != ExpireTime::UnixMillis {
-                let mut argv = vec![Bytes::from_static(b"PEXPIREAT"), key, i64_bytes(when)];
-                argv.extend(options);
+                let mut argv = vec![Bytes::from_static(b"PEXPIREAT"), key.clone(), i64_bytes(when)];
+                argv.extend(options.iter().cloned());
                 ctx.propagate(argv);
             }
         }
@@ -500,28 +500,28 @@ enum TtlReply {
     UnixMillis,
 }
 
-fn ttl(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn ttl(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     ttl_generic(ctx, args, TtlReply::RemainingSeconds)
 }
 
-fn pttl(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn pttl(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     ttl_generic(ctx, args, TtlReply::RemainingMillis)
 }
 
-fn expiretime(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn expiretime(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     ttl_generic(ctx, args, TtlReply::UnixSeconds)
 }
 
-fn pexpiretime(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn pexpiretime(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     ttl_generic(ctx, args, TtlReply::UnixMillis)
 }
 
 /// -2 for a missing key, -1 for one without expiry; seconds are rounded to nearest.
-fn ttl_generic(ctx: &mut Ctx<'_>, args: &mut Args, kind: TtlReply) -> CommandResult {
+fn ttl_generic(ctx: &mut Ctx<'_>, args: &Args, kind: TtlReply) -> CommandResult {
     let key = args.bytes()?;
-    let found = ctx.read_key(&key, |kv, db| {
+    let found = ctx.read_key(key, |kv, db| {
         let now = kv.now();
-        kv.peek(db, &key).map(|e| (e.expire_at, now))
+        kv.peek(db, key).map(|e| (e.expire_at, now))
     });
     ctx.engine.stats.lookup(found.is_some());
     let reply = match found {
@@ -543,22 +543,22 @@ fn ttl_generic(ctx: &mut Ctx<'_>, args: &mut Args, kind: TtlReply) -> CommandRes
     Ok(Frame::Integer(reply))
 }
 
-fn persist(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn persist(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let key = args.bytes()?;
-    let persisted = ctx.write_key(&key, |kv, db| match kv.get(db, &key) {
-        Some(e) if e.has_expiry() => kv.set_expiry(db, &key, NO_EXPIRY),
+    let persisted = ctx.write_key(key, |kv, db| match kv.get(db, key) {
+        Some(e) if e.has_expiry() => kv.set_expiry(db, key, NO_EXPIRY),
         _ => false,
     });
     if persisted {
-        ctx.notify(class::GENERIC, "persist", &key);
+        ctx.notify(class::GENERIC, "persist", key);
     }
     Ok(Frame::Integer(persisted as i64))
 }
 
 /// Looks up OBJECT's key without touching it and maps the entry; `None` if missing.
-fn object_lookup<R>(ctx: &mut Ctx<'_>, args: &mut Args, f: impl Fn(&Entry) -> R) -> Result<Option<R>, Frame> {
+fn object_lookup<R>(ctx: &mut Ctx<'_>, args: &Args, f: impl Fn(&Entry) -> R) -> Result<Option<R>, Frame> {
     let key = args.bytes()?;
-    let found = ctx.read_key(&key, |kv, db| kv.peek(db, &key).map(&f));
+    let found = ctx.read_key(key, |kv, db| kv.peek(db, key).map(&f));
     ctx.engine.stats.lookup(found.is_some());
     Ok(found)
 }
@@ -568,19 +568,19 @@ fn lfu_policy(ctx: &Ctx<'_>) -> bool {
     ctx.engine.config.read(|c| c.maxmemory_policy.ends_with("-lfu"))
 }
 
-fn object_encoding(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn object_encoding(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let encoding = object_lookup(ctx, args, |e| e.value.encoding())?;
     Ok(encoding.map(Frame::bulk).unwrap_or(Frame::Null))
 }
 
 /// Redis counts references to shared value objects (small integers reply 2147483647);
 /// Tandem never shares a value between keys, so every value has exactly one reference.
-fn object_refcount(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn object_refcount(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let found = object_lookup(ctx, args, |_| ())?;
     Ok(found.map(|()| Frame::Integer(1)).unwrap_or(Frame::Null))
 }
 
-fn object_idletime(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn object_idletime(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let Some(idle) = object_lookup(ctx, args, |e| e.idle_seconds())? else { return Ok(Frame::Null) };
     if lfu_policy(ctx) {
         return Err(Frame::error(
@@ -597,7 +597,7 @@ const LFU_INIT_VAL: u64 = 5;
 /// Tandem keeps no LFU counters, so under an LFU policy FREQ reports what Redis would for a
 /// key never read since it was written: the initial counter, decayed by one per idle minute
 /// (the default `lfu-decay-time`).
-fn object_freq(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn object_freq(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let Some(idle) = object_lookup(ctx, args, |e| e.idle_seconds())? else { return Ok(Frame::Null) };
     if !lfu_policy(ctx) {
         return Err(Frame::error(
@@ -608,7 +608,7 @@ fn object_freq(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
     Ok(Frame::Integer(LFU_INIT_VAL.saturating_sub(idle / 60) as i64))
 }
 
-fn object_help(_: &mut Ctx<'_>, _: &mut Args) -> CommandResult {
+fn object_help(_: &mut Ctx<'_>, _: &Args) -> CommandResult {
     Ok(help_reply(
         "OBJECT",
         &[
@@ -629,14 +629,14 @@ fn object_help(_: &mut Ctx<'_>, _: &mut Args) -> CommandResult {
 }
 
 /// DBSIZE counts keys that expired but were not collected yet, as Redis does.
-fn dbsize(ctx: &mut Ctx<'_>, _: &mut Args) -> CommandResult {
+fn dbsize(ctx: &mut Ctx<'_>, _: &Args) -> CommandResult {
     let n = ctx.db_view(false, |kv, db| kv.len(db));
     Ok(Frame::Integer(n as i64))
 }
 
 /// The optional `ASYNC|SYNC` of FLUSHDB and FLUSHALL. Tandem drops the old tables in place
 /// either way, so the word is only validated.
-fn flush_mode(args: &mut Args) -> Result<(), Frame> {
+fn flush_mode(args: &Args) -> Result<(), Frame> {
     match args.rest() {
         [] => Ok(()),
         [mode] if mode.eq_ignore_ascii_case(b"async") || mode.eq_ignore_ascii_case(b"sync") => Ok(()),
@@ -644,13 +644,13 @@ fn flush_mode(args: &mut Args) -> Result<(), Frame> {
     }
 }
 
-fn flushdb(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn flushdb(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     flush_mode(args)?;
     ctx.db_view(true, |kv, db| kv.clear(db));
     Ok(Frame::ok())
 }
 
-fn flushall(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn flushall(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     flush_mode(args)?;
     ctx.view(Scope::All, |kv| {
         for db in 0..kv.databases() {
@@ -661,9 +661,9 @@ fn flushall(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
 }
 
 /// SWAPDB index1 index2: every client sees the other database's contents at once.
-fn swapdb(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
-    let index = |arg: Bytes, msg: &str| {
-        parse_i64(&arg).filter(|n| i32::try_from(*n).is_ok()).ok_or_else(|| Frame::error(msg.to_string()))
+fn swapdb(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
+    let index = |arg: &Bytes, msg: &str| {
+        parse_i64(arg).filter(|n| i32::try_from(*n).is_ok()).ok_or_else(|| Frame::error(msg.to_string()))
     };
     let a = index(args.bytes()?, "ERR invalid first DB index")?;
     let b = index(args.bytes()?, "ERR invalid second DB index")?;

@@ -297,55 +297,55 @@ fn mpop_reply(ctx: &mut Ctx<'_>, popped: Option<(Bytes, Popped)>, end: End) -> F
 
 // ---- Push and pop --------------------------------------------------------------------------
 
-fn lpush(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn lpush(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     push_generic(ctx, args, End::Left, false)
 }
 
-fn rpush(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn rpush(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     push_generic(ctx, args, End::Right, false)
 }
 
-fn lpushx(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn lpushx(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     push_generic(ctx, args, End::Left, true)
 }
 
-fn rpushx(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn rpushx(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     push_generic(ctx, args, End::Right, true)
 }
 
 /// The four push commands: `key element [element ...]`, replying with the new length.
-fn push_generic(ctx: &mut Ctx<'_>, args: &mut Args, end: End, only_existing: bool) -> CommandResult {
+fn push_generic(ctx: &mut Ctx<'_>, args: &Args, end: End, only_existing: bool) -> CommandResult {
     let key = args.bytes()?;
-    let values = args.rest().to_vec();
-    let len = ctx.write_key(&key, |kv, db| push_to(kv, db, &key, end, &values, only_existing))?;
+    let values = args.rest();
+    let len = ctx.write_key(key, |kv, db| push_to(kv, db, key, end, values, only_existing))?;
     if len > 0 {
-        ctx.notify(class::LIST, push_event(end), &key);
+        ctx.notify(class::LIST, push_event(end), key);
     }
     Ok(Frame::Integer(len as i64))
 }
 
-fn lpop(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn lpop(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     pop_generic(ctx, args, End::Left, "lpop")
 }
 
-fn rpop(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn rpop(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     pop_generic(ctx, args, End::Right, "rpop")
 }
 
 /// LPOP and RPOP: `key [count]`. Without a count the reply is one element or null; with one
 /// (even 0) it is an array, or the null array for a missing key.
-fn pop_generic(ctx: &mut Ctx<'_>, args: &mut Args, end: End, cmd: &str) -> CommandResult {
+fn pop_generic(ctx: &mut Ctx<'_>, args: &Args, end: End, cmd: &str) -> CommandResult {
     if args.remaining() > 2 {
         return Err(error::wrong_arity(cmd));
     }
     let key = args.bytes()?;
     let count = match args.next() {
-        Some(arg) => Some(to_count(int_at_least(&arg, 0, "ERR value is out of range, must be positive")?)),
+        Some(arg) => Some(to_count(int_at_least(arg, 0, "ERR value is out of range, must be positive")?)),
         None => None,
     };
-    let popped = ctx.write_key(&key, |kv, db| pop_from(kv, db, &key, end, count.unwrap_or(1)))?;
+    let popped = ctx.write_key(key, |kv, db| pop_from(kv, db, key, end, count.unwrap_or(1)))?;
     match popped.as_ref() {
-        Some(p) if !p.items.is_empty() => notify_pop(ctx, &key, end, p.emptied),
+        Some(p) if !p.items.is_empty() => notify_pop(ctx, key, end, p.emptied),
         // A count of 0 takes nothing, although the view handed the list out.
         _ => ctx.propagate_nothing(),
     }
@@ -359,16 +359,16 @@ fn pop_generic(ctx: &mut Ctx<'_>, args: &mut Args, end: End, cmd: &str) -> Comma
 
 // ---- Reading -------------------------------------------------------------------------------
 
-fn llen(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn llen(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let key = args.bytes()?;
-    read_list(ctx, &key, |l| Ok(Frame::Integer(l.map_or(0, List::len) as i64)))
+    read_list(ctx, key, |l| Ok(Frame::Integer(l.map_or(0, List::len) as i64)))
 }
 
-fn lrange(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn lrange(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let key = args.bytes()?;
     let start = args.i64()?;
     let stop = args.i64()?;
-    read_list(ctx, &key, |l| {
+    read_list(ctx, key, |l| {
         Ok(match l {
             Some(l) => element_array(l.range(clamp_range(start, stop, l.len()))),
             None => Frame::Array(Vec::new()),
@@ -378,18 +378,18 @@ fn lrange(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
 
 /// LINDEX looks the key up before reading the index, so a missing key answers null even
 /// when the index is not a number.
-fn lindex(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn lindex(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let key = args.bytes()?;
     let index = args.bytes()?;
-    read_list(ctx, &key, |l| {
+    read_list(ctx, key, |l| {
         let Some(l) = l else { return Ok(Frame::Null) };
-        let index = crate::num::parse_i64(&index).ok_or_else(error::not_integer)?;
+        let index = crate::num::parse_i64(index).ok_or_else(error::not_integer)?;
         Ok(resolve_index(index, l.len()).and_then(|i| l.get(i)).map_or(Frame::Null, |e| Frame::Bulk(e.to_bytes())))
     })
 }
 
 /// LPOS key element [RANK rank] [COUNT num-matches] [MAXLEN len]
-fn lpos(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn lpos(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let key = args.bytes()?;
     let element = args.bytes()?;
     let mut rank: i64 = 1;
@@ -399,22 +399,22 @@ fn lpos(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
         // Every option takes a value; one without it is a syntax error, as in Redis.
         let Some(value) = args.next() else { return Err(error::syntax()) };
         if opt.eq_ignore_ascii_case(b"RANK") {
-            rank = crate::num::parse_i64(&value).ok_or_else(error::not_integer)?;
+            rank = crate::num::parse_i64(value).ok_or_else(error::not_integer)?;
             if rank == 0 {
                 return Err(Frame::error(
                     "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list",
                 ));
             }
         } else if opt.eq_ignore_ascii_case(b"COUNT") {
-            count = Some(int_at_least(&value, 0, "ERR COUNT can't be negative")?);
+            count = Some(int_at_least(value, 0, "ERR COUNT can't be negative")?);
         } else if opt.eq_ignore_ascii_case(b"MAXLEN") {
-            maxlen = int_at_least(&value, 0, "ERR MAXLEN can't be negative")?;
+            maxlen = int_at_least(value, 0, "ERR MAXLEN can't be negative")?;
         } else {
             return Err(error::syntax());
         }
     }
-    read_list(ctx, &key, |l| {
-        let matches = l.map(|l| positions(l, &element, rank, count, maxlen)).unwrap_or_default();
+    read_list(ctx, key, |l| {
+        let matches = l.map(|l| positions(l, element, rank, count, maxlen)).unwrap_or_default();
         Ok(match count {
             Some(_) => Frame::Array(matches.into_iter().map(|i| Frame::Integer(i as i64)).collect()),
             None => matches.first().map_or(Frame::Null, |&i| Frame::Integer(i as i64)),
@@ -460,25 +460,25 @@ fn positions(list: &List, element: &[u8], rank: i64, count: Option<i64>, maxlen:
 // ---- Changing in place ---------------------------------------------------------------------
 
 /// LSET looks the key up before reading the index, like LINDEX.
-fn lset(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn lset(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let key = args.bytes()?;
     let index = args.bytes()?;
     let value = args.bytes()?;
-    ctx.write_key(&key, |kv, db| {
-        let Some(l) = as_list_mut(kv.get_mut(db, &key))? else { return Err(error::no_such_key()) };
-        let index = crate::num::parse_i64(&index).ok_or_else(error::not_integer)?;
+    ctx.write_key(key, |kv, db| {
+        let Some(l) = as_list_mut(kv.get_mut(db, key))? else { return Err(error::no_such_key()) };
+        let index = crate::num::parse_i64(index).ok_or_else(error::not_integer)?;
         match resolve_index(index, l.len()) {
-            Some(i) if l.set(i, &value) => Ok(()),
+            Some(i) if l.set(i, value) => Ok(()),
             _ => Err(Frame::error("ERR index out of range")),
         }
     })?;
-    ctx.notify(class::LIST, "lset", &key);
+    ctx.notify(class::LIST, "lset", key);
     Ok(Frame::ok())
 }
 
 /// LINSERT key BEFORE|AFTER pivot element: the new length, 0 for a missing key, -1 when the
 /// pivot is not in the list.
-fn linsert(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn linsert(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let key = args.bytes()?;
     let place = args.bytes()?;
     let after = if place.eq_ignore_ascii_case(b"after") {
@@ -490,14 +490,14 @@ fn linsert(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
     };
     let pivot = args.bytes()?;
     let value = args.bytes()?;
-    let len = ctx.write_key(&key, |kv, db| {
-        let Some(l) = as_list_mut(kv.get_mut(db, &key))? else { return Ok(0) };
-        let Some(at) = l.position(&pivot) else { return Ok(-1) };
-        l.insert(at + after as usize, &value);
+    let len = ctx.write_key(key, |kv, db| {
+        let Some(l) = as_list_mut(kv.get_mut(db, key))? else { return Ok(0) };
+        let Some(at) = l.position(pivot) else { return Ok(-1) };
+        l.insert(at + after as usize, value);
         Ok(l.len() as i64)
     })?;
     if len > 0 {
-        ctx.notify(class::LIST, "linsert", &key);
+        ctx.notify(class::LIST, "linsert", key);
     } else {
         ctx.propagate_nothing();
     }
@@ -506,21 +506,21 @@ fn linsert(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
 
 /// LREM key count element: removes `count` matches from the head (negative: from the tail,
 /// 0: all of them); replies how many went.
-fn lrem(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn lrem(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let key = args.bytes()?;
     let count = args.i64()?;
     let element = args.bytes()?;
     let from = if count < 0 { End::Right } else { End::Left };
     let limit = if count == 0 { usize::MAX } else { usize::try_from(count.unsigned_abs()).unwrap_or(usize::MAX) };
-    let (removed, emptied) = ctx.write_key(&key, |kv, db| {
-        let Some(l) = as_list_mut(kv.get_mut(db, &key))? else { return Ok((0, false)) };
-        let removed = l.remove_matching(&element, limit, from);
-        Ok((removed, delete_if_empty(kv, db, &key)))
+    let (removed, emptied) = ctx.write_key(key, |kv, db| {
+        let Some(l) = as_list_mut(kv.get_mut(db, key))? else { return Ok((0, false)) };
+        let removed = l.remove_matching(element, limit, from);
+        Ok((removed, delete_if_empty(kv, db, key)))
     })?;
     if removed > 0 {
-        ctx.notify(class::LIST, "lrem", &key);
+        ctx.notify(class::LIST, "lrem", key);
         if emptied {
-            ctx.notify(class::GENERIC, "del", &key);
+            ctx.notify(class::GENERIC, "del", key);
         }
     } else {
         ctx.propagate_nothing();
@@ -528,23 +528,23 @@ fn lrem(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
     Ok(Frame::Integer(removed as i64))
 }
 
-fn ltrim(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn ltrim(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let key = args.bytes()?;
     let start = args.i64()?;
     let stop = args.i64()?;
     // `None`: no list there; otherwise whether the trim removed anything, and emptied it.
-    let trimmed = ctx.write_key(&key, |kv, db| {
-        let Some(l) = as_list_mut(kv.get_mut(db, &key))? else { return Ok(None) };
+    let trimmed = ctx.write_key(key, |kv, db| {
+        let Some(l) = as_list_mut(kv.get_mut(db, key))? else { return Ok(None) };
         let before = l.len();
         l.trim(clamp_range(start, stop, before));
         let removed = l.len() < before;
-        Ok(Some((removed, delete_if_empty(kv, db, &key))))
+        Ok(Some((removed, delete_if_empty(kv, db, key))))
     })?;
     // Redis notifies `ltrim` even when the range keeps every element, but logs only a change.
     if let Some((removed, emptied)) = trimmed {
-        ctx.notify(class::LIST, "ltrim", &key);
+        ctx.notify(class::LIST, "ltrim", key);
         if emptied {
-            ctx.notify(class::GENERIC, "del", &key);
+            ctx.notify(class::GENERIC, "del", key);
         }
         if !removed {
             ctx.propagate_nothing();
@@ -556,19 +556,19 @@ fn ltrim(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
 // ---- Between lists -------------------------------------------------------------------------
 
 /// LMOVE source destination LEFT|RIGHT LEFT|RIGHT
-fn lmove_command(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn lmove_command(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let src = args.bytes()?;
     let dst = args.bytes()?;
-    let from = end_arg(&args.bytes()?)?;
-    let to = end_arg(&args.bytes()?)?;
-    lmove_generic(ctx, src, dst, from, to)
+    let from = end_arg(args.bytes()?)?;
+    let to = end_arg(args.bytes()?)?;
+    lmove_generic(ctx, src.clone(), dst.clone(), from, to)
 }
 
 /// RPOPLPUSH source destination: LMOVE source destination RIGHT LEFT.
-fn rpoplpush(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn rpoplpush(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let src = args.bytes()?;
     let dst = args.bytes()?;
-    lmove_generic(ctx, src, dst, End::Right, End::Left)
+    lmove_generic(ctx, src.clone(), dst.clone(), End::Right, End::Left)
 }
 
 fn lmove_generic(ctx: &mut Ctx<'_>, src: Bytes, dst: Bytes, from: End, to: End) -> CommandResult {
@@ -588,18 +588,18 @@ fn notify_move(ctx: &mut Ctx<'_>, src: &[u8], dst: &[u8], from: End, to: End, em
 }
 
 /// LMPOP's and BLMPOP's arguments after the timeout: `numkeys key [key ...] LEFT|RIGHT [COUNT count]`.
-fn mpop_args(args: &mut Args) -> Result<(Vec<Bytes>, End, usize), Frame> {
-    let numkeys = int_at_least(&args.bytes()?, 1, "ERR numkeys should be greater than 0")?;
+fn mpop_args(args: &Args) -> Result<(Vec<Bytes>, End, usize), Frame> {
+    let numkeys = int_at_least(args.bytes()?, 1, "ERR numkeys should be greater than 0")?;
     // The keys, then at least the direction.
     if to_count(numkeys) >= args.remaining() {
         return Err(error::syntax());
     }
-    let keys: Vec<Bytes> = args.by_ref().take(numkeys as usize).collect();
-    let end = end_arg(&args.bytes()?)?;
+    let keys: Vec<Bytes> = args.take(numkeys as usize).to_vec();
+    let end = end_arg(args.bytes()?)?;
     let mut count = None;
     while let Some(opt) = args.next() {
         if count.is_none() && opt.eq_ignore_ascii_case(b"COUNT") && !args.is_empty() {
-            count = Some(int_at_least(&args.bytes()?, 1, "ERR count should be greater than 0")?);
+            count = Some(int_at_least(args.bytes()?, 1, "ERR count should be greater than 0")?);
         } else {
             return Err(error::syntax());
         }
@@ -609,7 +609,7 @@ fn mpop_args(args: &mut Args) -> Result<(Vec<Bytes>, End, usize), Frame> {
 }
 
 /// LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count]
-fn lmpop(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn lmpop(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let (keys, end, count) = mpop_args(args)?;
     let popped = ctx.write_keys(&keys, |kv, db| mpop(kv, db, &keys, end, count))?;
     Ok(mpop_reply(ctx, popped, end))
@@ -620,16 +620,16 @@ fn lmpop(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
 // Each tries its non-blocking core once; when every key is empty it asks to block (see
 // `crate::blocking`) and is re-run, unchanged, when one of its keys may have become ready.
 
-fn blpop(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn blpop(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     bpop(ctx, args, End::Left)
 }
 
-fn brpop(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn brpop(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     bpop(ctx, args, End::Right)
 }
 
 /// BLPOP/BRPOP `key [key ...] timeout`: `[key, element]` from the first non-empty list.
-fn bpop(ctx: &mut Ctx<'_>, args: &mut Args, end: End) -> CommandResult {
+fn bpop(ctx: &mut Ctx<'_>, args: &Args, end: End) -> CommandResult {
     let mut keys: Vec<Bytes> = args.rest().to_vec();
     let timeout = parse_timeout(&keys.pop().unwrap_or_default())?;
     match ctx.write_keys(&keys, |kv, db| mpop(kv, db, &keys, end, 1))? {
@@ -643,23 +643,23 @@ fn bpop(ctx: &mut Ctx<'_>, args: &mut Args, end: End) -> CommandResult {
 }
 
 /// BLMOVE `source destination LEFT|RIGHT LEFT|RIGHT timeout`, logged as LMOVE.
-fn blmove(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn blmove(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let src = args.bytes()?;
     let dst = args.bytes()?;
     let (from_word, to_word) = (args.bytes()?, args.bytes()?);
-    let (from, to) = (end_arg(&from_word)?, end_arg(&to_word)?);
-    let timeout = parse_timeout(&args.bytes()?)?;
-    let logged_as = vec![Bytes::from_static(b"LMOVE"), src.clone(), dst.clone(), from_word, to_word];
-    bmove(ctx, src, dst, from, to, timeout, logged_as)
+    let (from, to) = (end_arg(from_word)?, end_arg(to_word)?);
+    let timeout = parse_timeout(args.bytes()?)?;
+    let logged_as = vec![Bytes::from_static(b"LMOVE"), src.clone(), dst.clone(), from_word.clone(), to_word.clone()];
+    bmove(ctx, src.clone(), dst.clone(), from, to, timeout, logged_as)
 }
 
 /// BRPOPLPUSH `source destination timeout`: BLMOVE RIGHT LEFT, logged as RPOPLPUSH.
-fn brpoplpush(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn brpoplpush(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let src = args.bytes()?;
     let dst = args.bytes()?;
-    let timeout = parse_timeout(&args.bytes()?)?;
+    let timeout = parse_timeout(args.bytes()?)?;
     let logged_as = vec![Bytes::from_static(b"RPOPLPUSH"), src.clone(), dst.clone()];
-    bmove(ctx, src, dst, End::Right, End::Left, timeout, logged_as)
+    bmove(ctx, src.clone(), dst.clone(), End::Right, End::Left, timeout, logged_as)
 }
 
 /// The blocking move; `logged_as` is the non-blocking command it is logged as once it moves.
@@ -684,8 +684,8 @@ fn bmove(
 }
 
 /// BLMPOP `timeout numkeys key [key ...] LEFT|RIGHT [COUNT count]`.
-fn blmpop(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
-    let timeout = parse_timeout(&args.bytes()?)?;
+fn blmpop(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
+    let timeout = parse_timeout(args.bytes()?)?;
     let (keys, end, count) = mpop_args(args)?;
     match ctx.write_keys(&keys, |kv, db| mpop(kv, db, &keys, end, count))? {
         Some(popped) => Ok(mpop_reply(ctx, Some(popped), end)),

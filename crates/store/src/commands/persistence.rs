@@ -25,7 +25,7 @@ pub static COMMANDS: &[CommandSpec] = &[
 ];
 
 /// SAVE: a synchronous save, blocking this client (and, in the event loop, everyone).
-fn save(ctx: &mut Ctx<'_>, _: &mut Args) -> CommandResult {
+fn save(ctx: &mut Ctx<'_>, _: &Args) -> CommandResult {
     match rdb_file::save(ctx.engine) {
         Ok(()) => Ok(Frame::ok()),
         Err(e) if e.starts_with("ERR ") => Err(Frame::error(e)),
@@ -34,7 +34,7 @@ fn save(ctx: &mut Ctx<'_>, _: &mut Args) -> CommandResult {
 }
 
 /// BGSAVE [SCHEDULE]
-fn bgsave(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn bgsave(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let schedule = match args.next() {
         None => false,
         Some(a) if a.eq_ignore_ascii_case(b"schedule") && args.is_empty() => true,
@@ -47,12 +47,12 @@ fn bgsave(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
 }
 
 /// LASTSAVE: unix seconds of the last successful save.
-fn lastsave(ctx: &mut Ctx<'_>, _: &mut Args) -> CommandResult {
+fn lastsave(ctx: &mut Ctx<'_>, _: &Args) -> CommandResult {
     Ok(Frame::Integer(ctx.engine.persist.rdb.last_save_ms.load(std::sync::atomic::Ordering::Relaxed) / 1000))
 }
 
 /// BGREWRITEAOF: compacts the AOF in the background.
-fn bgrewriteaof(ctx: &mut Ctx<'_>, _: &mut Args) -> CommandResult {
+fn bgrewriteaof(ctx: &mut Ctx<'_>, _: &Args) -> CommandResult {
     match crate::persist::aof_file::bgrewrite(ctx.engine) {
         Ok(status) => Ok(Frame::Simple(status.into())),
         Err(e) => Err(Frame::error(e)),
@@ -61,10 +61,10 @@ fn bgrewriteaof(ctx: &mut Ctx<'_>, _: &mut Args) -> CommandResult {
 
 /// SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]: saves as configured, stops the server.
 /// On success the client gets no reply: the connection closes, as in Redis.
-fn shutdown(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn shutdown(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let mut opts = ShutdownOptions::default();
     let mut abort = false;
-    for a in args.by_ref() {
+    while let Some(a) = args.next() {
         match a.to_ascii_lowercase().as_slice() {
             b"nosave" => opts.nosave = true,
             b"save" => opts.save = true,

@@ -102,7 +102,7 @@ fn ack_count(ctx: &Ctx<'_>, kind: Kind) -> usize {
     }
 }
 
-fn subscribe_generic(ctx: &mut Ctx<'_>, args: &mut Args, kind: Kind, word: &'static str) -> CommandResult {
+fn subscribe_generic(ctx: &mut Ctx<'_>, args: &Args, kind: Kind, word: &'static str) -> CommandResult {
     let mb = mailbox(ctx);
     let limit = ctx.engine.config.read(|c| c.output_limit_pubsub);
     for name in args.rest().to_vec() {
@@ -118,7 +118,7 @@ fn subscribe_generic(ctx: &mut Ctx<'_>, args: &mut Args, kind: Kind, word: &'sta
     Ok(Frame::Null)
 }
 
-fn unsubscribe_generic(ctx: &mut Ctx<'_>, args: &mut Args, kind: Kind, word: &'static str) -> CommandResult {
+fn unsubscribe_generic(ctx: &mut Ctx<'_>, args: &Args, kind: Kind, word: &'static str) -> CommandResult {
     let mb = mailbox(ctx);
     let limit = ctx.engine.config.read(|c| c.output_limit_pubsub);
     let mut names: Vec<Bytes> = args.rest().to_vec();
@@ -139,53 +139,53 @@ fn unsubscribe_generic(ctx: &mut Ctx<'_>, args: &mut Args, kind: Kind, word: &'s
     Ok(Frame::Null)
 }
 
-fn subscribe(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn subscribe(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     subscribe_generic(ctx, args, Kind::Channel, "subscribe")
 }
 
-fn unsubscribe(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn unsubscribe(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     unsubscribe_generic(ctx, args, Kind::Channel, "unsubscribe")
 }
 
-fn psubscribe(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn psubscribe(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     subscribe_generic(ctx, args, Kind::Pattern, "psubscribe")
 }
 
-fn punsubscribe(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn punsubscribe(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     unsubscribe_generic(ctx, args, Kind::Pattern, "punsubscribe")
 }
 
-fn ssubscribe(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn ssubscribe(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     subscribe_generic(ctx, args, Kind::Shard, "ssubscribe")
 }
 
-fn sunsubscribe(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn sunsubscribe(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     unsubscribe_generic(ctx, args, Kind::Shard, "sunsubscribe")
 }
 
-fn publish_generic(ctx: &mut Ctx<'_>, args: &mut Args, shard: bool) -> CommandResult {
+fn publish_generic(ctx: &mut Ctx<'_>, args: &Args, shard: bool) -> CommandResult {
     let channel = args.bytes()?;
     let message = args.bytes()?;
     let limit = ctx.engine.config.read(|c| c.output_limit_pubsub);
-    Ok(Frame::Integer(ctx.engine.pubsub.publish(&channel, &message, shard, limit) as i64))
+    Ok(Frame::Integer(ctx.engine.pubsub.publish(channel, message, shard, limit) as i64))
 }
 
-fn publish(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn publish(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     publish_generic(ctx, args, false)
 }
 
-fn spublish(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn spublish(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     publish_generic(ctx, args, true)
 }
 
-fn channels_generic(ctx: &mut Ctx<'_>, args: &mut Args, shard: bool) -> CommandResult {
+fn channels_generic(ctx: &mut Ctx<'_>, args: &Args, shard: bool) -> CommandResult {
     let pattern = args.next();
     args.finish()?;
-    let names = ctx.engine.pubsub.channels(shard, pattern.as_deref());
+    let names = ctx.engine.pubsub.channels(shard, pattern.map(|p| &p[..]));
     Ok(Frame::Array(names.into_iter().map(Frame::Bulk).collect()))
 }
 
-fn numsub_generic(ctx: &mut Ctx<'_>, args: &mut Args, shard: bool) -> CommandResult {
+fn numsub_generic(ctx: &mut Ctx<'_>, args: &Args, shard: bool) -> CommandResult {
     let mut out = Vec::new();
     for ch in args.rest() {
         out.push(Frame::Bulk(ch.clone()));
@@ -194,27 +194,27 @@ fn numsub_generic(ctx: &mut Ctx<'_>, args: &mut Args, shard: bool) -> CommandRes
     Ok(Frame::Array(out))
 }
 
-fn pubsub_channels(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn pubsub_channels(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     channels_generic(ctx, args, false)
 }
 
-fn pubsub_shardchannels(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn pubsub_shardchannels(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     channels_generic(ctx, args, true)
 }
 
-fn pubsub_numsub(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn pubsub_numsub(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     numsub_generic(ctx, args, false)
 }
 
-fn pubsub_shardnumsub(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn pubsub_shardnumsub(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     numsub_generic(ctx, args, true)
 }
 
-fn pubsub_numpat(ctx: &mut Ctx<'_>, _: &mut Args) -> CommandResult {
+fn pubsub_numpat(ctx: &mut Ctx<'_>, _: &Args) -> CommandResult {
     Ok(Frame::Integer(ctx.engine.pubsub.numpat() as i64))
 }
 
-fn pubsub_help(_: &mut Ctx<'_>, _: &mut Args) -> CommandResult {
+fn pubsub_help(_: &mut Ctx<'_>, _: &Args) -> CommandResult {
     Ok(help_reply(
         "PUBSUB",
         &[

@@ -8,7 +8,7 @@
 //! in the reply. Filtering by MATCH and building the reply happen here:
 //!
 //! ```ignore
-//! fn sscan(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+//! fn sscan(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
 //!     scan_command(ctx, args, |v| match v { Value::Set(s) => Some(&**s), _ => None },
 //!         |set, cursor, count, emit| set.scan(cursor, count, |m| emit(&m, None)))
 //! }
@@ -42,7 +42,7 @@ impl ScanOptions {
     /// Reads `[MATCH pattern] [COUNT count]`, in any order and repeated (the last wins), as
     /// Redis does: an option without its value, or an unknown one, is a syntax error, and so
     /// is a COUNT below 1.
-    pub fn parse(args: &mut Args) -> Result<ScanOptions, Frame> {
+    pub fn parse(args: &Args) -> Result<ScanOptions, Frame> {
         let mut options = ScanOptions { count: DEFAULT_COUNT, pattern: None };
         while let Some(option) = args.next() {
             if args.is_empty() {
@@ -56,7 +56,7 @@ impl ScanOptions {
                 options.count = usize::try_from(n).unwrap_or(usize::MAX);
             } else if option.eq_ignore_ascii_case(b"match") {
                 let pattern = args.bytes()?;
-                options.pattern = pattern_filter(&pattern).is_some().then_some(pattern);
+                options.pattern = pattern_filter(pattern).is_some().then(|| pattern.clone());
             } else {
                 return Err(error::syntax());
             }
@@ -80,15 +80,15 @@ pub type Emit<'a> = dyn FnMut(&[u8], Option<Bytes>) + 'a;
 /// runs inside a key view, so it may run more than once.
 pub fn scan_command<T: ?Sized>(
     ctx: &mut Ctx<'_>,
-    args: &mut Args,
+    args: &Args,
     as_type: impl Fn(&Value) -> Option<&T>,
     walk: impl Fn(&T, u64, usize, &mut Emit<'_>) -> u64,
 ) -> CommandResult {
     let key = args.bytes()?;
-    let cursor = parse_cursor(&args.bytes()?)?;
+    let cursor = parse_cursor(args.bytes()?)?;
     let options = ScanOptions::parse(args);
-    let (hit, reply) = ctx.read_key(&key, |kv, db| {
-        let Some(entry) = kv.get(db, &key) else {
+    let (hit, reply) = ctx.read_key(key, |kv, db| {
+        let Some(entry) = kv.get(db, key) else {
             return (false, Ok(reply(0, Vec::new())));
         };
         let Some(collection) = as_type(&entry.value) else {
@@ -123,7 +123,7 @@ mod tests {
     fn parse(words: &[&str]) -> Result<ScanOptions, Frame> {
         let mut argv = vec![Bytes::from_static(b"HSCAN")];
         argv.extend(words.iter().map(|w| Bytes::copy_from_slice(w.as_bytes())));
-        ScanOptions::parse(&mut Args::new(argv, 1))
+        ScanOptions::parse(&Args::new(argv, 1))
     }
 
     #[test]

@@ -282,15 +282,15 @@ fn doc_entry(container: Option<&CommandSpec>, spec: &CommandSpec) -> Frame {
 }
 
 /// COMMAND alone: the INFO entry of every command.
-fn command_all(_: &mut Ctx<'_>, _: &mut Args) -> CommandResult {
+fn command_all(_: &mut Ctx<'_>, _: &Args) -> CommandResult {
     Ok(Frame::Array(table::all().map(|c| info_entry(None, c)).collect()))
 }
 
-fn command_count(_: &mut Ctx<'_>, _: &mut Args) -> CommandResult {
+fn command_count(_: &mut Ctx<'_>, _: &Args) -> CommandResult {
     Ok(Frame::Integer(table::all().count() as i64))
 }
 
-fn command_info(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn command_info(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     if args.is_empty() {
         return command_all(ctx, args);
     }
@@ -301,7 +301,7 @@ fn command_info(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
     Ok(Frame::Array(entries.collect()))
 }
 
-fn command_docs(_: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn command_docs(_: &mut Ctx<'_>, args: &Args) -> CommandResult {
     if args.is_empty() {
         let all = table::all().map(|c| (text(c.name), doc_entry(None, c)));
         return Ok(Frame::Map(all.collect()));
@@ -333,7 +333,7 @@ impl ListFilter {
     }
 }
 
-fn command_list(_: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn command_list(_: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let filter = if args.is_empty() {
         ListFilter::All
     } else {
@@ -345,10 +345,10 @@ fn command_list(_: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
         if kind.eq_ignore_ascii_case(b"MODULE") {
             ListFilter::Module
         } else if kind.eq_ignore_ascii_case(b"ACLCAT") {
-            let cat = ACL_CATEGORIES.iter().find(|c| c.as_bytes().eq_ignore_ascii_case(&value)).copied();
+            let cat = ACL_CATEGORIES.iter().find(|c| c.as_bytes().eq_ignore_ascii_case(value)).copied();
             ListFilter::AclCategory(cat)
         } else if kind.eq_ignore_ascii_case(b"PATTERN") {
-            ListFilter::Pattern(value)
+            ListFilter::Pattern(value.clone())
         } else {
             return Err(error::syntax());
         }
@@ -368,12 +368,12 @@ fn command_list(_: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
     Ok(Frame::Array(names))
 }
 
-fn command_getkeys(_: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn command_getkeys(_: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let keys = request_keys(args.rest())?;
     Ok(Frame::Array(keys.into_iter().map(|(key, _)| Frame::Bulk(key)).collect()))
 }
 
-fn command_getkeysandflags(_: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn command_getkeysandflags(_: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let keys = request_keys(args.rest())?;
     Ok(Frame::Array(
         keys.into_iter().map(|(key, flags)| Frame::Array(vec![Frame::Bulk(key), key_flag_names(flags)])).collect(),
@@ -520,7 +520,7 @@ fn variable_key_flags(full: &str, argv: &[Bytes]) -> Option<u16> {
     }
 }
 
-fn command_help(_: &mut Ctx<'_>, _: &mut Args) -> CommandResult {
+fn command_help(_: &mut Ctx<'_>, _: &Args) -> CommandResult {
     Ok(help_reply(
         "COMMAND",
         &[
@@ -546,7 +546,7 @@ fn command_help(_: &mut Ctx<'_>, _: &mut Args) -> CommandResult {
     ))
 }
 
-fn time(_: &mut Ctx<'_>, _: &mut Args) -> CommandResult {
+fn time(_: &mut Ctx<'_>, _: &Args) -> CommandResult {
     let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
     Ok(Frame::Array(vec![
         Frame::Bulk(Bytes::from(now.as_secs().to_string())),
@@ -558,7 +558,7 @@ fn time(_: &mut Ctx<'_>, _: &mut Args) -> CommandResult {
 /// `everything` all mean every one of them (Tandem has no module or per-command sections).
 const INFO_SECTIONS: &[&str] = &["server", "clients", "memory", "persistence", "stats", "replication", "keyspace"];
 
-fn info(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn info(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let mut wanted: Vec<&'static str> = Vec::new();
     if args.is_empty() {
         wanted.extend(INFO_SECTIONS);

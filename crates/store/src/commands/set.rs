@@ -102,54 +102,54 @@ fn set_reply(members: impl IntoIterator<Item = Bytes>) -> Frame {
 
 // ---- One set -----------------------------------------------------------------------------
 
-fn sadd(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn sadd(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let key = args.bytes()?;
-    let members = args.rest().to_vec();
+    let members = args.rest();
     let max = max_intset(ctx);
-    let added = ctx.write_key(&key, |kv, db| {
-        update_set(kv, db, &key, true, |s| members.iter().filter(|m| s.insert(m, max)).count())
+    let added = ctx.write_key(key, |kv, db| {
+        update_set(kv, db, key, true, |s| members.iter().filter(|m| s.insert(m, max)).count())
     })?;
     let added = added.unwrap_or(0);
     if added > 0 {
-        ctx.notify(class::SET, "sadd", &key);
+        ctx.notify(class::SET, "sadd", key);
     } else {
         ctx.propagate_nothing();
     }
     Ok(Frame::Integer(added as i64))
 }
 
-fn srem(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn srem(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let key = args.bytes()?;
-    let members = args.rest().to_vec();
-    let removed = ctx.write_key(&key, |kv, db| {
-        update_set(kv, db, &key, false, |s| (members.iter().filter(|m| s.remove(m)).count(), s.is_empty()))
+    let members = args.rest();
+    let removed = ctx.write_key(key, |kv, db| {
+        update_set(kv, db, key, false, |s| (members.iter().filter(|m| s.remove(m)).count(), s.is_empty()))
     })?;
     let (removed, emptied) = removed.unwrap_or_default();
     if removed > 0 {
-        notify_removal(ctx, "srem", &key, emptied);
+        notify_removal(ctx, "srem", key, emptied);
     } else {
         ctx.propagate_nothing();
     }
     Ok(Frame::Integer(removed as i64))
 }
 
-fn sismember(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn sismember(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let key = args.bytes()?;
     let member = args.bytes()?;
-    read_set(ctx, &key, |s| Ok(Frame::Integer(s.is_some_and(|s| s.contains(&member)) as i64)))
+    read_set(ctx, key, |s| Ok(Frame::Integer(s.is_some_and(|s| s.contains(member)) as i64)))
 }
 
-fn smismember(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn smismember(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let key = args.bytes()?;
-    let members = args.rest().to_vec();
-    read_set(ctx, &key, |s| {
+    let members = args.rest();
+    read_set(ctx, key, |s| {
         Ok(Frame::Array(members.iter().map(|m| Frame::Integer(s.is_some_and(|s| s.contains(m)) as i64)).collect()))
     })
 }
 
-fn scard(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn scard(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let key = args.bytes()?;
-    read_set(ctx, &key, |s| Ok(Frame::Integer(s.map_or(0, Set::len) as i64)))
+    read_set(ctx, key, |s| Ok(Frame::Integer(s.map_or(0, Set::len) as i64)))
 }
 
 /// How much bigger than the survivors SPOP's count must be for SPOP to rebuild the set from
@@ -160,25 +160,24 @@ const SPOP_MOVE_STRATEGY_MUL: usize = 5;
 const SPOP_PROPAGATE_BATCH: usize = 1024;
 
 /// SPOP key [count]
-fn spop(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn spop(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let key = args.bytes()?;
     if args.is_empty() {
-        let popped =
-            ctx.write_key(&key, |kv, db| update_set(kv, db, &key, false, |s| (s.pop_random(), s.is_empty())))?;
+        let popped = ctx.write_key(key, |kv, db| update_set(kv, db, key, false, |s| (s.pop_random(), s.is_empty())))?;
         let Some((Some(member), emptied)) = popped else { return Ok(Frame::Null) };
-        notify_removal(ctx, "spop", &key, emptied);
-        ctx.propagate(vec![Bytes::from_static(b"SREM"), key, member.clone()]);
+        notify_removal(ctx, "spop", key, emptied);
+        ctx.propagate(vec![Bytes::from_static(b"SREM"), key.clone(), member.clone()]);
         return Ok(Frame::Bulk(member));
     }
     if args.remaining() > 1 {
         return Err(error::syntax());
     }
-    let count = parse_i64(&args.bytes()?)
+    let count = parse_i64(args.bytes()?)
         .and_then(|n| usize::try_from(n).ok())
         .ok_or_else(|| Frame::error("ERR value is out of range, must be positive"))?;
     let max = max_intset(ctx);
-    let popped = ctx.write_key(&key, |kv, db| {
-        update_set(kv, db, &key, false, |s| {
+    let popped = ctx.write_key(key, |kv, db| {
+        update_set(kv, db, key, false, |s| {
             let popped = pop_members(s, count, max);
             (popped, s.is_empty())
         })
@@ -188,8 +187,8 @@ fn spop(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
         // A count of 0 takes nothing, although the view handed the set out.
         ctx.propagate_nothing();
     } else {
-        notify_removal(ctx, "spop", &key, emptied);
-        log_spop(ctx, &key, &popped, emptied);
+        notify_removal(ctx, "spop", key, emptied);
+        log_spop(ctx, key, &popped, emptied);
     }
     Ok(set_reply(popped))
 }
@@ -234,16 +233,16 @@ fn pop_members(s: &mut Set, count: usize, max_intset: usize) -> Vec<Bytes> {
 
 /// SRANDMEMBER key [count]. With a count the reply is an array even in RESP3 (a negative
 /// count may repeat members), as in Redis 7.
-fn srandmember(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn srandmember(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let key = args.bytes()?;
     if args.is_empty() {
-        return read_set(ctx, &key, |s| Ok(s.and_then(Set::random).map(Frame::Bulk).unwrap_or(Frame::Null)));
+        return read_set(ctx, key, |s| Ok(s.and_then(Set::random).map(Frame::Bulk).unwrap_or(Frame::Null)));
     }
     if args.remaining() > 1 {
         return Err(error::syntax());
     }
     let count = random_count(args)?;
-    read_set(ctx, &key, |s| {
+    read_set(ctx, key, |s| {
         let Some(s) = s else { return Ok(Frame::Array(Vec::new())) };
         let picks = random_positions(s.len(), count)?;
         Ok(Frame::Array(picks.into_iter().filter_map(|i| s.get_index(i)).map(Frame::Bulk).collect()))
@@ -251,7 +250,7 @@ fn srandmember(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
 }
 
 /// SSCAN key cursor [MATCH pattern] [COUNT count]
-fn sscan(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn sscan(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     scan_command(
         ctx,
         args,
@@ -267,7 +266,7 @@ fn sscan(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
 
 /// SMOVE source destination member. As in Redis: a missing source answers 0 before the
 /// destination's type is looked at, and moving within one set only tells membership.
-fn smove(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn smove(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let src = args.bytes()?;
     let dst = args.bytes()?;
     let member = args.bytes()?;
@@ -275,21 +274,21 @@ fn smove(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
     let keys = [src.clone(), dst.clone()];
     // `(emptied source, added to destination)` when the member moved between two sets.
     let (is_member, moved) = ctx.write_keys(&keys, |kv, db| {
-        let Some(is_member) = as_set(kv.get(db, &src))?.map(|s| s.contains(&member)) else {
+        let Some(is_member) = as_set(kv.get(db, src))?.map(|s| s.contains(member)) else {
             return Ok((false, None));
         };
-        as_set(kv.get(db, &dst))?;
+        as_set(kv.get(db, dst))?;
         if src == dst || !is_member {
             return Ok((is_member, None));
         }
-        let emptied = update_set(kv, db, &src, false, |s| s.remove(&member) && s.is_empty())?;
-        let added = update_set(kv, db, &dst, true, |s| s.insert(&member, max))?;
+        let emptied = update_set(kv, db, src, false, |s| s.remove(member) && s.is_empty())?;
+        let added = update_set(kv, db, dst, true, |s| s.insert(member, max))?;
         Ok((true, Some((emptied == Some(true), added == Some(true)))))
     })?;
     if let Some((emptied, added)) = moved {
-        notify_removal(ctx, "srem", &src, emptied);
+        notify_removal(ctx, "srem", src, emptied);
         if added {
-            ctx.notify(class::SET, "sadd", &dst);
+            ctx.notify(class::SET, "sadd", dst);
         }
     }
     Ok(Frame::Integer(is_member as i64))
@@ -449,12 +448,12 @@ impl SetOp {
 }
 
 /// SINTER, SUNION and SDIFF (and SMEMBERS, which is SINTER of one key): a set reply.
-fn combine(ctx: &mut Ctx<'_>, args: &mut Args, op: SetOp) -> CommandResult {
-    let keys = args.rest().to_vec();
+fn combine(ctx: &mut Ctx<'_>, args: &Args, op: SetOp) -> CommandResult {
+    let keys = args.rest();
     let max = max_intset(ctx);
-    let (lookups, members) = ctx.read_keys(&keys, |kv, db| {
+    let (lookups, members) = ctx.read_keys(keys, |kv, db| {
         let mut lookups = Lookups::default();
-        let members = op.members(kv, db, &keys, max, &mut lookups);
+        let members = op.members(kv, db, keys, max, &mut lookups);
         (lookups, members)
     });
     lookups.record(ctx);
@@ -463,9 +462,9 @@ fn combine(ctx: &mut Ctx<'_>, args: &mut Args, op: SetOp) -> CommandResult {
 
 /// SINTERSTORE, SUNIONSTORE and SDIFFSTORE: the combination replaces the destination (an
 /// empty one deletes it); the reply is its size.
-fn combine_store(ctx: &mut Ctx<'_>, args: &mut Args, op: SetOp) -> CommandResult {
+fn combine_store(ctx: &mut Ctx<'_>, args: &Args, op: SetOp) -> CommandResult {
     let dst = args.bytes()?;
-    let keys = args.rest().to_vec();
+    let keys = args.rest();
     let max = max_intset(ctx);
     let mut all = Vec::with_capacity(keys.len() + 1);
     all.push(dst.clone());
@@ -473,10 +472,10 @@ fn combine_store(ctx: &mut Ctx<'_>, args: &mut Args, op: SetOp) -> CommandResult
     // The stored size, and whether an empty result deleted an existing destination.
     let (lookups, stored) = ctx.write_keys(&all, |kv, db| {
         let mut lookups = Lookups::default();
-        let stored = op.set(kv, db, &keys, max, &mut lookups).map(|set| {
+        let stored = op.set(kv, db, keys, max, &mut lookups).map(|set| {
             let len = set.len();
             if len == 0 {
-                return (0, kv.remove(db, &dst).is_some());
+                return (0, kv.remove(db, dst).is_some());
             }
             kv.insert(db, dst.clone(), Entry::new(Value::Set(Box::new(set))));
             (len, false)
@@ -486,60 +485,60 @@ fn combine_store(ctx: &mut Ctx<'_>, args: &mut Args, op: SetOp) -> CommandResult
     lookups.record(ctx);
     let (len, deleted) = stored?;
     if len > 0 {
-        ctx.notify(class::SET, op.store_event(), &dst);
+        ctx.notify(class::SET, op.store_event(), dst);
     } else if deleted {
-        ctx.notify(class::GENERIC, "del", &dst);
+        ctx.notify(class::GENERIC, "del", dst);
     }
     Ok(Frame::Integer(len as i64))
 }
 
-fn sinter(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn sinter(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     combine(ctx, args, SetOp::Inter)
 }
 
-fn sunion(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn sunion(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     combine(ctx, args, SetOp::Union)
 }
 
-fn sdiff(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn sdiff(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     combine(ctx, args, SetOp::Diff)
 }
 
-fn sinterstore(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn sinterstore(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     combine_store(ctx, args, SetOp::Inter)
 }
 
-fn sunionstore(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn sunionstore(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     combine_store(ctx, args, SetOp::Union)
 }
 
-fn sdiffstore(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn sdiffstore(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     combine_store(ctx, args, SetOp::Diff)
 }
 
 /// SINTERCARD numkeys key [key ...] [LIMIT limit]: the intersection's size, at most `limit`
 /// (0: no limit).
-fn sintercard(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
-    let numkeys = parse_i64(&args.bytes()?)
+fn sintercard(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
+    let numkeys = parse_i64(args.bytes()?)
         .filter(|&n| n >= 1)
         .ok_or_else(|| Frame::error("ERR numkeys should be greater than 0"))?;
     if numkeys as u64 > args.remaining() as u64 {
         return Err(Frame::error("ERR Number of keys can't be greater than number of args"));
     }
-    let keys = (0..numkeys).map(|_| args.bytes()).collect::<Result<Vec<_>, _>>()?;
+    let keys = args.take(numkeys as usize);
     let mut limit = 0;
     while let Some(option) = args.next() {
         if !option.eq_ignore_ascii_case(b"limit") || args.is_empty() {
             return Err(error::syntax());
         }
-        limit = parse_i64(&args.bytes()?)
+        limit = parse_i64(args.bytes()?)
             .and_then(|n| usize::try_from(n).ok())
             .ok_or_else(|| Frame::error("ERR LIMIT can't be negative"))?;
     }
     let max = max_intset(ctx);
-    let (lookups, members) = ctx.read_keys(&keys, |kv, db| {
+    let (lookups, members) = ctx.read_keys(keys, |kv, db| {
         let mut lookups = Lookups::default();
-        let members = SetOp::Inter.members(kv, db, &keys, max, &mut lookups);
+        let members = SetOp::Inter.members(kv, db, keys, max, &mut lookups);
         (lookups, members)
     });
     lookups.record(ctx);

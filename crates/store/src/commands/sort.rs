@@ -39,11 +39,11 @@ pub static COMMANDS: &[CommandSpec] = &[
     CommandSpec::new("sort_ro", -2, READONLY | MOVABLEKEYS, (1, 1, 1), Group::Generic, sort_ro).with_acl(SORT_ACL),
 ];
 
-fn sort(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn sort(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     sort_generic(ctx, args, false)
 }
 
-fn sort_ro(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn sort_ro(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     sort_generic(ctx, args, true)
 }
 
@@ -64,7 +64,7 @@ struct SortOptions {
 
 impl SortOptions {
     /// Reads the options in Redis's order; STORE only when not `readonly` (SORT_RO).
-    fn parse(args: &mut Args, readonly: bool) -> Result<SortOptions, Frame> {
+    fn parse(args: &Args, readonly: bool) -> Result<SortOptions, Frame> {
         let mut o = SortOptions { count: -1, ..SortOptions::default() };
         while let Some(opt) = args.next() {
             let is = |w: &str| opt.eq_ignore_ascii_case(w.as_bytes());
@@ -79,14 +79,14 @@ impl SortOptions {
                 o.offset = args.i64()?;
                 o.count = args.i64()?;
             } else if !readonly && is("store") && left >= 1 {
-                o.store = Some(args.bytes()?);
+                o.store = Some(args.bytes()?.clone());
             } else if is("by") && left >= 1 {
                 let pattern = args.bytes()?;
                 // Once a constant BY is seen, nothing is sorted (a later BY doesn't undo it).
-                o.dont_sort |= !c_str(&pattern).contains(&b'*');
-                o.by = Some(pattern);
+                o.dont_sort |= !c_str(pattern).contains(&b'*');
+                o.by = Some(pattern.clone());
             } else if is("get") && left >= 1 {
-                o.gets.push(args.bytes()?);
+                o.gets.push(args.bytes()?.clone());
             } else {
                 return Err(error::syntax());
             }
@@ -321,14 +321,14 @@ fn sort_number(value: &[u8]) -> Option<f64> {
 
 /// SORT and SORT_RO `key [BY pattern] [LIMIT offset count] [GET pattern ...] [ASC|DESC]
 /// [ALPHA] [STORE destination]`.
-fn sort_generic(ctx: &mut Ctx<'_>, args: &mut Args, readonly: bool) -> CommandResult {
+fn sort_generic(ctx: &mut Ctx<'_>, args: &Args, readonly: bool) -> CommandResult {
     let key = args.bytes()?;
     let o = SortOptions::parse(args, readonly)?;
     let write = o.store.is_some();
     // Returns the reply, the lookups made, and the keyspace event of a STORE.
     let run = |kv: &mut dyn KeyView, db: usize| -> (CommandResult, Lookups, Option<(u16, &'static str)>) {
         let mut counted = Lookups::default();
-        let sorted = match run_sort(kv, db, &key, &o, &mut counted) {
+        let sorted = match run_sort(kv, db, key, &o, &mut counted) {
             Ok(s) => s,
             Err(e) => return (Err(e), counted, None),
         };

@@ -228,7 +228,7 @@ fn parse_range_end(arg: &[u8]) -> Result<StreamId, Frame> {
 }
 
 /// A count option: negative counts as 0.
-fn non_negative(args: &mut Args) -> Result<u64, Frame> {
+fn non_negative(args: &Args) -> Result<u64, Frame> {
     Ok(args.i64()?.max(0) as u64)
 }
 
@@ -389,7 +389,7 @@ fn position(args: &Args) -> usize {
 
 /// `replaying`: the command comes from an AOF being loaded, where Redis (its `mustObeyClient`)
 /// accepts — and ignores — LIMIT on an exact trim, as Redis itself logs it.
-fn parse_add_trim(args: &mut Args, xadd: bool, replaying: bool) -> Result<AddTrimArgs, Frame> {
+fn parse_add_trim(args: &Args, xadd: bool, replaying: bool) -> Result<AddTrimArgs, Frame> {
     let mut out = AddTrimArgs::default();
     let mut strategy: Option<TrimStrategy> = None;
     let mut approx = false;
@@ -429,13 +429,13 @@ fn parse_add_trim(args: &mut Args, xadd: bool, replaying: bool) -> Result<AddTri
             out.threshold_at = position(args);
             let threshold = args.bytes()?;
             strategy = Some(if is("maxlen") {
-                let max = parse_i64(&threshold).ok_or_else(error::not_integer)?;
+                let max = parse_i64(threshold).ok_or_else(error::not_integer)?;
                 if max < 0 {
                     return Err(Frame::error("ERR The MAXLEN argument must be >= 0."));
                 }
                 TrimStrategy::MaxLen(max as u64)
             } else {
-                TrimStrategy::MinId(parse_strict_id(&threshold)?)
+                TrimStrategy::MinId(parse_strict_id(threshold)?)
             });
         } else if is("limit") && more > 0 {
             out.limit_at = Some(at);
@@ -494,11 +494,11 @@ fn rewrite_trim(argv: &mut Vec<Bytes>, opts: &AddTrimArgs, s: &Stream) {
 }
 
 /// XADD key [NOMKSTREAM] [MAXLEN|MINID [=|~] threshold [LIMIT count]] *|id field value [...]
-fn xadd(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn xadd(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     ctx.propagate_nothing();
     let key = args.bytes()?;
     let opts = parse_add_trim(args, true, ctx.client.replaying)?;
-    let fields = args.rest().to_vec();
+    let fields = args.rest();
     if opts.id.is_none() || fields.len() < 2 || !fields.len().is_multiple_of(2) {
         return Err(error::wrong_arity("xadd"));
     }
@@ -510,30 +510,30 @@ fn xadd(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
         return Err(Frame::error("ERR Elements are too large to be stored"));
     }
     let argv = args.argv().to_vec();
-    let outcome = ctx.write_key(&key, |kv, db| -> Result<Option<(StreamId, usize, Vec<Bytes>)>, Frame> {
+    let outcome = ctx.write_key(key, |kv, db| -> Result<Option<(StreamId, usize, Vec<Bytes>)>, Frame> {
         let now = kv.now().max(0) as u64;
-        let existing = stream_ref(kv.get(db, &key))?.is_some();
+        let existing = stream_ref(kv.get(db, key))?.is_some();
         if !existing {
             if opts.nomkstream {
                 return Ok(None);
             }
             let id = Stream::default().next_id(request, now).map_err(add_error)?;
             let mut s = Stream::default();
-            let deleted = add_and_trim(&mut s, id, &fields, &opts);
+            let deleted = add_and_trim(&mut s, id, fields, &opts);
             let logged = logged_xadd(&argv, &opts, id, &s);
             kv.insert(db, key.clone(), Entry::new(Value::Stream(Box::new(s))));
             return Ok(Some((id, deleted, logged)));
         }
-        let s = existing_mut(kv, db, &key)?;
+        let s = existing_mut(kv, db, key)?;
         let id = s.next_id(request, now).map_err(add_error)?;
-        let deleted = add_and_trim(s, id, &fields, &opts);
+        let deleted = add_and_trim(s, id, fields, &opts);
         Ok(Some((id, deleted, logged_xadd(&argv, &opts, id, s))))
     })?;
     let Some((id, deleted, logged)) = outcome else { return Ok(Frame::Null) };
-    ctx.key_ready(&key);
-    ctx.notify(class::STREAM, "xadd", &key);
+    ctx.key_ready(key);
+    ctx.notify(class::STREAM, "xadd", key);
     if deleted > 0 {
-        ctx.notify(class::STREAM, "xtrim", &key);
+        ctx.notify(class::STREAM, "xtrim", key);
     }
     ctx.propagate(logged);
     Ok(id_frame(id))
@@ -566,24 +566,24 @@ fn logged_xadd(argv: &[Bytes], opts: &AddTrimArgs, id: StreamId, s: &Stream) -> 
 }
 
 /// XTRIM key MAXLEN|MINID [=|~] threshold [LIMIT count]
-fn xtrim(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn xtrim(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     ctx.propagate_nothing();
     let key = args.bytes()?;
     let opts = parse_add_trim(args, false, ctx.client.replaying)?;
     let Some(trim) = opts.trim else { return Err(error::syntax()) };
     let argv = args.argv().to_vec();
-    let (deleted, logged) = ctx.write_key(&key, |kv, db| -> Result<(usize, Vec<Bytes>), Frame> {
-        if stream_ref(kv.get(db, &key))?.is_none() {
+    let (deleted, logged) = ctx.write_key(key, |kv, db| -> Result<(usize, Vec<Bytes>), Frame> {
+        if stream_ref(kv.get(db, key))?.is_none() {
             return Ok((0, Vec::new()));
         }
-        let s = existing_mut(kv, db, &key)?;
+        let s = existing_mut(kv, db, key)?;
         let deleted = s.trim(&trim);
         let mut logged = argv.clone();
         rewrite_trim(&mut logged, &opts, s);
         Ok((deleted, logged))
     })?;
     if deleted > 0 {
-        ctx.notify(class::STREAM, "xtrim", &key);
+        ctx.notify(class::STREAM, "xtrim", key);
         ctx.propagate(logged);
     }
     Ok(Frame::Integer(deleted as i64))
@@ -591,26 +591,26 @@ fn xtrim(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
 
 // ---- XLEN, XRANGE, XREVRANGE, XDEL -------------------------------------------------------
 
-fn xlen(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn xlen(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let key = args.bytes()?;
-    read_stream(ctx, &key, |s, _| Ok(Frame::Integer(s.map_or(0, Stream::len) as i64)))
+    read_stream(ctx, key, |s, _| Ok(Frame::Integer(s.map_or(0, Stream::len) as i64)))
 }
 
-fn xrange(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn xrange(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     range_command(ctx, args, false)
 }
 
-fn xrevrange(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn xrevrange(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     range_command(ctx, args, true)
 }
 
 /// XRANGE key start end [COUNT n] / XREVRANGE key end start [COUNT n]
-fn range_command(ctx: &mut Ctx<'_>, args: &mut Args, rev: bool) -> CommandResult {
+fn range_command(ctx: &mut Ctx<'_>, args: &Args, rev: bool) -> CommandResult {
     let key = args.bytes()?;
     let (first, second) = (args.bytes()?, args.bytes()?);
     let (start_arg, end_arg) = if rev { (second, first) } else { (first, second) };
-    let start = parse_range_start(&start_arg)?;
-    let end = parse_range_end(&end_arg)?;
+    let start = parse_range_start(start_arg)?;
+    let end = parse_range_end(end_arg)?;
     // None: no COUNT given.
     let mut count: Option<u64> = None;
     while let Some(word) = args.next() {
@@ -620,7 +620,7 @@ fn range_command(ctx: &mut Ctx<'_>, args: &mut Args, rev: bool) -> CommandResult
             return Err(error::syntax());
         }
     }
-    read_stream(ctx, &key, |s, _| {
+    read_stream(ctx, key, |s, _| {
         let Some(s) = s else { return Ok(Frame::Array(Vec::new())) };
         if count == Some(0) {
             return Ok(Frame::NullArray);
@@ -635,19 +635,19 @@ fn range_command(ctx: &mut Ctx<'_>, args: &mut Args, rev: bool) -> CommandResult
 }
 
 /// XDEL key id [id ...]
-fn xdel(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn xdel(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let key = args.bytes()?;
     let ids = parse_strict_ids(args.rest());
-    let deleted = ctx.write_key(&key, |kv, db| -> Result<usize, Frame> {
-        let Some(s) = stream_ref(kv.get(db, &key))? else { return Ok(0) };
+    let deleted = ctx.write_key(key, |kv, db| -> Result<usize, Frame> {
+        let Some(s) = stream_ref(kv.get(db, key))? else { return Ok(0) };
         let ids = ids.clone()?;
         if !ids.iter().any(|id| s.entries.contains_key(id)) {
             return Ok(0);
         }
-        Ok(existing_mut(kv, db, &key)?.delete(&ids))
+        Ok(existing_mut(kv, db, key)?.delete(&ids))
     })?;
     if deleted > 0 {
-        ctx.notify(class::STREAM, "xdel", &key);
+        ctx.notify(class::STREAM, "xdel", key);
     } else {
         // The view took the key for writing; nothing changed, nothing to log.
         ctx.propagate_nothing();
@@ -670,14 +670,14 @@ struct ReadArgs {
     ids: Vec<Bytes>,
 }
 
-fn parse_read(args: &mut Args, group_cmd: bool) -> Result<ReadArgs, Frame> {
+fn parse_read(args: &Args, group_cmd: bool) -> Result<ReadArgs, Frame> {
     let mut out = ReadArgs { block: None, count: 0, group: None, noack: false, keys: Vec::new(), ids: Vec::new() };
     let mut streams = false;
     while let Some(word) = args.next() {
         let more = args.remaining();
         let is = |w: &str| word.eq_ignore_ascii_case(w.as_bytes());
         if is("BLOCK") && more > 0 {
-            let ms = parse_i64(&args.bytes()?)
+            let ms = parse_i64(args.bytes()?)
                 .ok_or_else(|| Frame::error("ERR timeout is not an integer or out of range"))?;
             if ms < 0 {
                 return Err(Frame::error("ERR timeout is negative"));
@@ -703,7 +703,7 @@ fn parse_read(args: &mut Args, group_cmd: bool) -> Result<ReadArgs, Frame> {
                     "ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead.",
                 ));
             }
-            out.group = Some((args.bytes()?, args.bytes()?));
+            out.group = Some((args.bytes()?.clone(), args.bytes()?.clone()));
         } else if is("NOACK") {
             if !group_cmd {
                 return Err(Frame::error(
@@ -781,7 +781,7 @@ fn is_retry(ctx: &Ctx<'_>) -> bool {
 
 /// Blocks for `read`, or answers the null array without BLOCK. `$` arguments are
 /// rewritten to the IDs they stood for, so the re-run waits for what comes after them.
-fn block_or_null(ctx: &mut Ctx<'_>, args: &mut Args, read: &ReadArgs, from: &[ReadFrom]) -> CommandResult {
+fn block_or_null(ctx: &mut Ctx<'_>, args: &Args, read: &ReadArgs, from: &[ReadFrom]) -> CommandResult {
     let Some(ms) = read.block else { return Ok(Frame::NullArray) };
     let mut argv = args.argv().to_vec();
     let ids_at = argv.len() - read.ids.len();
@@ -790,17 +790,18 @@ fn block_or_null(ctx: &mut Ctx<'_>, args: &mut Args, read: &ReadArgs, from: &[Re
             argv[ids_at + i] = id.to_bytes();
         }
     }
-    *args = Args::new(argv, 1);
     let reply = ctx.block(read.keys.clone(), Duration::from_millis(ms), Frame::NullArray);
     // New entries may be for other readers only (a later ID, another group).
     if let Some(req) = ctx.client.block.as_mut() {
         req.pass_on = true;
+        // The re-run reads after the IDs `$` stood for; the dispatcher keeps this request.
+        req.argv = argv;
     }
     Ok(reply)
 }
 
 /// XREAD [COUNT n] [BLOCK ms] STREAMS key [key ...] id [id ...]
-fn xread(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn xread(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let read = parse_read(args, false)?;
     let retry = is_retry(ctx);
     let protocol = ctx.client.protocol;
@@ -845,7 +846,7 @@ struct GroupRead {
 }
 
 /// XREADGROUP GROUP group consumer [COUNT n] [BLOCK ms] [NOACK] STREAMS key [...] id [...]
-fn xreadgroup(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn xreadgroup(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     ctx.propagate_nothing();
     let read = parse_read(args, true)?;
     let Some((group, consumer)) = read.group.clone() else { return Err(error::syntax()) };
@@ -1005,11 +1006,11 @@ struct GroupArgs {
     entries_read: i64,
 }
 
-fn parse_group_args(args: &mut Args, create: bool, setid: bool) -> Result<GroupArgs, Frame> {
+fn parse_group_args(args: &Args, create: bool, setid: bool) -> Result<GroupArgs, Frame> {
     let words = args.remaining();
-    let key = args.bytes()?;
-    let group = args.bytes()?;
-    let third = args.next().unwrap_or_default();
+    let key = args.bytes()?.clone();
+    let group = args.bytes()?.clone();
+    let third = args.next().cloned().unwrap_or_default();
     let mut out = GroupArgs { key, group, third, words, mkstream: false, entries_read: ENTRIES_READ_UNKNOWN };
     while let Some(word) = args.next() {
         if create && word.eq_ignore_ascii_case(b"MKSTREAM") {
@@ -1055,7 +1056,7 @@ fn check_group_target(
 }
 
 /// XGROUP CREATE key group id|$ [MKSTREAM] [ENTRIESREAD n]
-fn xgroup_create(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn xgroup_create(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let g = parse_group_args(args, true, false)?;
     ctx.write_key(&g.key, |kv, db| -> Result<(), Frame> {
         let exists = check_group_target(kv, db, &g, true)?;
@@ -1080,7 +1081,7 @@ fn xgroup_create(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
 }
 
 /// XGROUP SETID key group id|$ [ENTRIESREAD n]
-fn xgroup_setid(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn xgroup_setid(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let g = parse_group_args(args, false, true)?;
     ctx.write_key(&g.key, |kv, db| -> Result<(), Frame> {
         check_group_target(kv, db, &g, false)?;
@@ -1103,7 +1104,7 @@ fn xgroup_setid(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
 }
 
 /// XGROUP DESTROY key group
-fn xgroup_destroy(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn xgroup_destroy(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let g = parse_group_args(args, false, false)?;
     let destroyed = ctx.write_key(&g.key, |kv, db| -> Result<bool, Frame> {
         if check_group_target(kv, db, &g, true)? != Some(true) {
@@ -1123,7 +1124,7 @@ fn xgroup_destroy(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
 }
 
 /// XGROUP CREATECONSUMER key group consumer
-fn xgroup_createconsumer(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn xgroup_createconsumer(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let g = parse_group_args(args, false, false)?;
     let consumer = g.third.clone();
     let created = ctx.write_key(&g.key, |kv, db| -> Result<bool, Frame> {
@@ -1148,7 +1149,7 @@ fn xgroup_createconsumer(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
 }
 
 /// XGROUP DELCONSUMER key group consumer: the consumer's pending count.
-fn xgroup_delconsumer(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn xgroup_delconsumer(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let g = parse_group_args(args, false, false)?;
     let consumer = g.third.clone();
     let deleted = ctx.write_key(&g.key, |kv, db| -> Result<Option<usize>, Frame> {
@@ -1170,7 +1171,7 @@ fn xgroup_delconsumer(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
     Ok(Frame::Integer(pending as i64))
 }
 
-fn xgroup_help(_: &mut Ctx<'_>, _: &mut Args) -> CommandResult {
+fn xgroup_help(_: &mut Ctx<'_>, _: &Args) -> CommandResult {
     Ok(help_reply(
         "XGROUP",
         &[
@@ -1195,9 +1196,9 @@ fn xgroup_help(_: &mut Ctx<'_>, _: &mut Args) -> CommandResult {
 // ---- XSETID ------------------------------------------------------------------------------
 
 /// XSETID key last-id [ENTRIESADDED n] [MAXDELETEDID id]
-fn xsetid(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn xsetid(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let key = args.bytes()?;
-    let id = parse_strict_id(&args.bytes()?)?;
+    let id = parse_strict_id(args.bytes()?)?;
     let mut entries_added: Option<u64> = None;
     let mut max_deleted = StreamId::MIN;
     while let Some(word) = args.next() {
@@ -1208,7 +1209,7 @@ fn xsetid(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
             }
             entries_added = Some(n as u64);
         } else if word.eq_ignore_ascii_case(b"MAXDELETEDID") && !args.is_empty() {
-            max_deleted = parse_strict_id(&args.bytes()?)?;
+            max_deleted = parse_strict_id(args.bytes()?)?;
             if id < max_deleted {
                 return Err(Frame::error(
                     "ERR The ID specified in XSETID is smaller than the provided max_deleted_entry_id",
@@ -1218,8 +1219,8 @@ fn xsetid(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
             return Err(error::syntax());
         }
     }
-    ctx.write_key(&key, |kv, db| -> Result<(), Frame> {
-        let Some(s) = stream_ref(kv.get(db, &key))? else { return Err(error::no_such_key()) };
+    ctx.write_key(key, |kv, db| -> Result<(), Frame> {
+        let Some(s) = stream_ref(kv.get(db, key))? else { return Err(error::no_such_key()) };
         if let Some(top) = s.last_entry_id() {
             if id < top {
                 return Err(Frame::error("ERR The ID specified in XSETID is smaller than the target stream top item"));
@@ -1230,7 +1231,7 @@ fn xsetid(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
                 ));
             }
         }
-        let s = existing_mut(kv, db, &key)?;
+        let s = existing_mut(kv, db, key)?;
         s.last_id = id;
         if let Some(n) = entries_added {
             s.entries_added = n;
@@ -1240,25 +1241,25 @@ fn xsetid(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
         }
         Ok(())
     })?;
-    ctx.notify(class::STREAM, "xsetid", &key);
+    ctx.notify(class::STREAM, "xsetid", key);
     Ok(Frame::ok())
 }
 
 // ---- XACK, XPENDING ----------------------------------------------------------------------
 
 /// XACK key group id [id ...]
-fn xack(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn xack(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let key = args.bytes()?;
     let group = args.bytes()?;
     let ids = parse_strict_ids(args.rest());
-    let acked = ctx.write_key(&key, |kv, db| -> Result<usize, Frame> {
-        let Some(g) = stream_ref(kv.get(db, &key))?.and_then(|s| s.groups.get(&group)) else { return Ok(0) };
+    let acked = ctx.write_key(key, |kv, db| -> Result<usize, Frame> {
+        let Some(g) = stream_ref(kv.get(db, key))?.and_then(|s| s.groups.get(group)) else { return Ok(0) };
         let ids = ids.clone()?;
         if !ids.iter().any(|id| g.pel.contains_key(id)) {
             return Ok(0);
         }
-        let s = existing_mut(kv, db, &key)?;
-        let Some(g) = s.groups.get_mut(&group) else { return Ok(0) };
+        let s = existing_mut(kv, db, key)?;
+        let Some(g) = s.groups.get_mut(group) else { return Ok(0) };
         Ok(ids.iter().filter(|&&id| g.ack(id)).count())
     })?;
     if acked == 0 {
@@ -1269,7 +1270,7 @@ fn xack(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
 }
 
 /// XPENDING key group [[IDLE min-idle] start end count [consumer]]
-fn xpending(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn xpending(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let key = args.bytes()?;
     let group = args.bytes()?;
     let words = args.remaining();
@@ -1289,18 +1290,18 @@ fn xpending(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
         }
         let (start, end) = (args.bytes()?, args.bytes()?);
         let count = non_negative(args)?;
-        let (start, end) = (parse_range_start(&start)?, parse_range_end(&end)?);
+        let (start, end) = (parse_range_start(start)?, parse_range_end(end)?);
         range = Some((start, end, count, min_idle, args.next()));
     }
-    read_stream(ctx, &key, |s, now| {
-        let Some(g) = s.and_then(|s| s.groups.get(&group)) else { return Err(no_key_or_group(&key, &group)) };
+    read_stream(ctx, key, |s, now| {
+        let Some(g) = s.and_then(|s| s.groups.get(group)) else { return Err(no_key_or_group(key, group)) };
         let Some((start, end, count, min_idle, consumer)) = &range else { return Ok(pending_summary(g)) };
         if start > end {
             return Ok(Frame::Array(Vec::new()));
         }
         let ids: Box<dyn Iterator<Item = &StreamId>> = match consumer {
             None => Box::new(g.pel.range(*start..=*end).map(|(id, _)| id)),
-            Some(name) => match g.consumers.get(name) {
+            Some(name) => match g.consumers.get(*name) {
                 Some(c) => Box::new(c.pending.range(*start..=*end)),
                 None => return Ok(Frame::Array(Vec::new())),
             },
@@ -1407,24 +1408,24 @@ fn claim_target<'a>(kv: &'a mut dyn KeyView, db: usize, key: &Bytes, group: &Byt
 
 /// XCLAIM key group consumer min-idle-time id [id ...] [IDLE ms] [TIME ms] [RETRYCOUNT n]
 /// [FORCE] [JUSTID] [LASTID id]
-fn xclaim(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn xclaim(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     ctx.propagate_nothing();
     let (key, group, consumer, min_idle) = (args.bytes()?, args.bytes()?, args.bytes()?, args.bytes()?);
     // IDs up to the first word that is not one; options after.
-    let rest = args.rest().to_vec();
+    let rest = args.rest();
     let ids: Vec<(StreamId, Bytes)> =
         rest.iter().map_while(|a| parse_strict_id(a).ok().map(|id| (id, a.clone()))).collect();
     let options = &rest[ids.len()..];
-    let outcome = ctx.write_key(&key, |kv, db| -> Result<ClaimOutcome, Frame> {
-        claim_target(kv, db, &key, &group)?;
-        let min_idle = i64_or(&min_idle, "ERR Invalid min-idle-time argument for XCLAIM")?.max(0);
+    let outcome = ctx.write_key(key, |kv, db| -> Result<ClaimOutcome, Frame> {
+        claim_target(kv, db, key, group)?;
+        let min_idle = i64_or(min_idle, "ERR Invalid min-idle-time argument for XCLAIM")?.max(0);
         let opts = parse_claim_options(options)?;
         let now = kv.now();
-        let s = existing_mut(kv, db, &key)?;
-        Ok(claim(s, &key, &group, &consumer, &ids, min_idle, &opts, now))
+        let s = existing_mut(kv, db, key)?;
+        Ok(claim(s, key, group, consumer, &ids, min_idle, &opts, now))
     })?;
     if outcome.created_consumer {
-        ctx.notify(class::STREAM, "xgroup-createconsumer", &key);
+        ctx.notify(class::STREAM, "xgroup-createconsumer", key);
     }
     for effect in outcome.effects {
         ctx.propagate(effect);
@@ -1526,18 +1527,18 @@ fn claim(
 }
 
 /// XAUTOCLAIM key group consumer min-idle-time start [COUNT n] [JUSTID]
-fn xautoclaim(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn xautoclaim(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     ctx.propagate_nothing();
     let (key, group, consumer) = (args.bytes()?, args.bytes()?, args.bytes()?);
-    let min_idle = i64_or(&args.bytes()?, "ERR Invalid min-idle-time argument for XAUTOCLAIM")?.max(0);
-    let start = parse_range_start(&args.bytes()?)?;
+    let min_idle = i64_or(args.bytes()?, "ERR Invalid min-idle-time argument for XAUTOCLAIM")?.max(0);
+    let start = parse_range_start(args.bytes()?)?;
     let mut count: u64 = 100;
     let mut justid = false;
     while let Some(word) = args.next() {
         if word.eq_ignore_ascii_case(b"COUNT") && !args.is_empty() {
             // Redis bounds COUNT so that count * attempts and its buffers cannot overflow.
             let max = i64::MAX / 16;
-            count = parse_i64(&args.bytes()?)
+            count = parse_i64(args.bytes()?)
                 .filter(|n| (1..=max).contains(n))
                 .ok_or_else(|| Frame::error("ERR COUNT must be > 0"))? as u64;
         } else if word.eq_ignore_ascii_case(b"JUSTID") {
@@ -1546,14 +1547,14 @@ fn xautoclaim(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
             return Err(error::syntax());
         }
     }
-    let outcome = ctx.write_key(&key, |kv, db| -> Result<ClaimOutcome, Frame> {
-        claim_target(kv, db, &key, &group)?;
+    let outcome = ctx.write_key(key, |kv, db| -> Result<ClaimOutcome, Frame> {
+        claim_target(kv, db, key, group)?;
         let now = kv.now();
-        let s = existing_mut(kv, db, &key)?;
-        Ok(autoclaim(s, &key, &group, &consumer, min_idle, start, count, justid, now))
+        let s = existing_mut(kv, db, key)?;
+        Ok(autoclaim(s, key, group, consumer, min_idle, start, count, justid, now))
     })?;
     if outcome.created_consumer {
-        ctx.notify(class::STREAM, "xgroup-createconsumer", &key);
+        ctx.notify(class::STREAM, "xgroup-createconsumer", key);
     }
     for effect in outcome.effects {
         ctx.propagate(effect);
@@ -1651,21 +1652,21 @@ fn autoclaim(
 // ---- XINFO -------------------------------------------------------------------------------
 
 /// XINFO STREAM key [FULL [COUNT n]]
-fn xinfo_stream(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn xinfo_stream(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let key = args.bytes()?;
-    let options = args.rest().to_vec();
+    let options = args.rest();
     let full = if options.is_empty() {
         None
     } else {
         if (options.len() != 1 && options.len() != 3) || !options[0].eq_ignore_ascii_case(b"FULL") {
-            return info_syntax(ctx, &key, args);
+            return info_syntax(ctx, key, args);
         }
         if options.len() == 3 && !options[1].eq_ignore_ascii_case(b"COUNT") {
-            return info_syntax(ctx, &key, args);
+            return info_syntax(ctx, key, args);
         }
         Some(options.get(2).map(|c| parse_i64(c).ok_or_else(error::not_integer)).transpose())
     };
-    read_stream(ctx, &key, |s, _| {
+    read_stream(ctx, key, |s, _| {
         let Some(s) = s else { return Err(error::no_such_key()) };
         match &full {
             None => Ok(stream_summary(s)),
@@ -1777,9 +1778,9 @@ fn stream_full(s: &Stream, count: u64) -> Frame {
 }
 
 /// XINFO GROUPS key
-fn xinfo_groups(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn xinfo_groups(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let key = args.bytes()?;
-    read_stream(ctx, &key, |s, _| {
+    read_stream(ctx, key, |s, _| {
         let Some(s) = s else { return Err(error::no_such_key()) };
         Ok(Frame::Array(
             sorted_by_name(s.groups.iter())
@@ -1800,12 +1801,12 @@ fn xinfo_groups(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
 }
 
 /// XINFO CONSUMERS key group
-fn xinfo_consumers(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn xinfo_consumers(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let key = args.bytes()?;
     let group = args.bytes()?;
-    read_stream(ctx, &key, |s, now| {
+    read_stream(ctx, key, |s, now| {
         let Some(s) = s else { return Err(error::no_such_key()) };
-        let Some(g) = s.groups.get(&group) else { return Err(no_group(&key, &group)) };
+        let Some(g) = s.groups.get(group) else { return Err(no_group(key, group)) };
         Ok(Frame::Array(
             sorted_by_name(g.consumers.iter())
                 .into_iter()
@@ -1821,7 +1822,7 @@ fn xinfo_consumers(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
     })
 }
 
-fn xinfo_help(_: &mut Ctx<'_>, _: &mut Args) -> CommandResult {
+fn xinfo_help(_: &mut Ctx<'_>, _: &Args) -> CommandResult {
     Ok(help_reply(
         "XINFO",
         &[

@@ -129,22 +129,22 @@ fn read_string(ctx: &mut Ctx<'_>, key: &[u8], f: impl Fn(Option<&RString>) -> Co
     reply
 }
 
-fn get(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn get(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let key = args.bytes()?;
-    read_string(ctx, &key, |s| Ok(bulk_or_null(s)))
+    read_string(ctx, key, |s| Ok(bulk_or_null(s)))
 }
 
-fn strlen(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn strlen(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let key = args.bytes()?;
-    read_string(ctx, &key, |s| Ok(Frame::Integer(s.map_or(0, |s| s.len()) as i64)))
+    read_string(ctx, key, |s| Ok(Frame::Integer(s.map_or(0, |s| s.len()) as i64)))
 }
 
 /// GETRANGE and its old name SUBSTR.
-fn getrange(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn getrange(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let key = args.bytes()?;
     let start = args.i64()?;
     let end = args.i64()?;
-    read_string(ctx, &key, |s| {
+    read_string(ctx, key, |s| {
         let bytes = s.map(|s| s.to_bytes()).unwrap_or_default();
         Ok(Frame::Bulk(string_range(bytes, start, end)))
     })
@@ -232,12 +232,12 @@ struct ExtendedOptions {
 /// Reads SET's or GETEX's options. Conflicting ones (NX with XX, two different expiry kinds,
 /// an expiry with KEEPTTL or PERSIST) and options of the other command are syntax errors;
 /// the same option twice is not (the last expiry given wins).
-fn parse_extended(args: &mut Args, of: OptionsOf) -> Result<ExtendedOptions, Frame> {
+fn parse_extended(args: &Args, of: OptionsOf) -> Result<ExtendedOptions, Frame> {
     let set = of == OptionsOf::Set;
     let mut o = ExtendedOptions::default();
     while let Some(opt) = args.next() {
         let is = |word: &str| opt.eq_ignore_ascii_case(word.as_bytes());
-        let expire_kind = ExpireKind::named(&opt);
+        let expire_kind = ExpireKind::named(opt);
         if is("NX") && !o.xx && set {
             o.nx = true;
         } else if is("XX") && !o.nx && set {
@@ -251,7 +251,7 @@ fn parse_extended(args: &mut Args, of: OptionsOf) -> Result<ExtendedOptions, Fra
         } else if let Some(kind) = expire_kind.filter(|&kind| {
             !o.keepttl && !o.persist && o.expire.as_ref().is_none_or(|(k, _)| *k == kind) && !args.is_empty()
         }) {
-            o.expire = Some((kind, args.bytes()?));
+            o.expire = Some((kind, args.bytes()?.clone()));
         } else {
             return Err(error::syntax());
         }
@@ -330,42 +330,42 @@ fn set_generic(
     reply
 }
 
-fn set(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn set(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let key = args.bytes()?;
     let value = args.bytes()?;
     let opts = parse_extended(args, OptionsOf::Set)?;
-    set_generic(ctx, args.argv(), &key, &value, &opts, "set", Frame::ok(), Frame::Null)
+    set_generic(ctx, args.argv(), key, value, &opts, "set", Frame::ok(), Frame::Null)
 }
 
-fn setnx(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn setnx(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let key = args.bytes()?;
     let value = args.bytes()?;
     let opts = ExtendedOptions { nx: true, ..Default::default() };
-    set_generic(ctx, args.argv(), &key, &value, &opts, "setnx", Frame::Integer(1), Frame::Integer(0))
+    set_generic(ctx, args.argv(), key, value, &opts, "setnx", Frame::Integer(1), Frame::Integer(0))
 }
 
-fn setex(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn setex(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     set_with_expiry(ctx, args, ExpireKind::Ex, "setex")
 }
 
-fn psetex(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn psetex(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     set_with_expiry(ctx, args, ExpireKind::Px, "psetex")
 }
 
 /// SETEX / PSETEX: `key time value`.
-fn set_with_expiry(ctx: &mut Ctx<'_>, args: &mut Args, kind: ExpireKind, cmd: &str) -> CommandResult {
+fn set_with_expiry(ctx: &mut Ctx<'_>, args: &Args, kind: ExpireKind, cmd: &str) -> CommandResult {
     let key = args.bytes()?;
     let time = args.bytes()?;
     let value = args.bytes()?;
-    let opts = ExtendedOptions { expire: Some((kind, time)), ..Default::default() };
-    set_generic(ctx, args.argv(), &key, &value, &opts, cmd, Frame::ok(), Frame::Null)
+    let opts = ExtendedOptions { expire: Some((kind, time.clone())), ..Default::default() };
+    set_generic(ctx, args.argv(), key, value, &opts, cmd, Frame::ok(), Frame::Null)
 }
 
-fn getset(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn getset(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let key = args.bytes()?;
     let value = args.bytes()?;
-    let (hit, reply) = ctx.write_key(&key, |kv, db| {
-        let existing = kv.get(db, &key);
+    let (hit, reply) = ctx.write_key(key, |kv, db| {
+        let existing = kv.get(db, key);
         let hit = existing.is_some();
         let old = match as_string(existing) {
             Ok(s) => bulk_or_null(s),
@@ -376,42 +376,42 @@ fn getset(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
     });
     ctx.engine.stats.lookup(hit);
     if reply.is_ok() {
-        ctx.notify(class::STRING, "set", &key);
-        ctx.propagate(vec![Bytes::from_static(b"SET"), key, value]);
+        ctx.notify(class::STRING, "set", key);
+        ctx.propagate(vec![Bytes::from_static(b"SET"), key.clone(), value.clone()]);
     }
     reply
 }
 
-fn getdel(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn getdel(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let key = args.bytes()?;
-    let (hit, reply) = ctx.write_key(&key, |kv, db| {
-        let existing = kv.get(db, &key);
+    let (hit, reply) = ctx.write_key(key, |kv, db| {
+        let existing = kv.get(db, key);
         let hit = existing.is_some();
         let value = match as_string(existing) {
             Ok(Some(s)) => s.to_bytes(),
             Ok(None) => return (hit, Ok(Frame::Null)),
             Err(e) => return (hit, Err(e)),
         };
-        kv.remove(db, &key);
+        kv.remove(db, key);
         (hit, Ok(Frame::Bulk(value)))
     });
     ctx.engine.stats.lookup(hit);
     if matches!(reply, Ok(Frame::Bulk(_))) {
-        ctx.notify(class::GENERIC, "del", &key);
+        ctx.notify(class::GENERIC, "del", key);
         // Redis deletes (and logs) as UNLINK when user deletions are lazy.
         let lazy = ctx.engine.config.read(|c| c.lazyfree_lazy_user_del);
         let del: &'static [u8] = if lazy { b"UNLINK" } else { b"DEL" };
-        ctx.propagate(vec![Bytes::from_static(del), key]);
+        ctx.propagate(vec![Bytes::from_static(del), key.clone()]);
     }
     reply
 }
 
-fn getex(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn getex(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let key = args.bytes()?;
     let opts = parse_extended(args, OptionsOf::GetEx)?;
-    let (hit, reply, change) = ctx.write_key(&key, |kv, db| {
+    let (hit, reply, change) = ctx.write_key(key, |kv, db| {
         let now = kv.now();
-        let existing = kv.get(db, &key);
+        let existing = kv.get(db, key);
         let hit = existing.is_some();
         let had_expiry = existing.is_some_and(|e| e.has_expiry());
         let value = match as_string(existing) {
@@ -423,17 +423,17 @@ fn getex(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
         let change = match &opts.expire {
             Some((kind, arg)) => match kind.expire_at(arg, now, "getex") {
                 Ok(at) if !kind.relative() && at <= now => {
-                    kv.remove(db, &key);
+                    kv.remove(db, key);
                     Some(GetExChange::Deleted)
                 }
                 Ok(at) => {
-                    kv.set_expiry(db, &key, at);
+                    kv.set_expiry(db, key, at);
                     Some(GetExChange::Expires(at))
                 }
                 Err(e) => return (hit, Err(e), None),
             },
             None if opts.persist && had_expiry => {
-                kv.set_expiry(db, &key, NO_EXPIRY);
+                kv.set_expiry(db, key, NO_EXPIRY);
                 Some(GetExChange::Persisted)
             }
             None => None,
@@ -450,7 +450,7 @@ fn getex(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
         }
         Some(GetExChange::Persisted) => ("persist", vec![Bytes::from_static(b"PERSIST"), key.clone()]),
     };
-    ctx.notify(class::GENERIC, event, &key);
+    ctx.notify(class::GENERIC, event, key);
     ctx.propagate(argv);
     reply
 }
@@ -468,12 +468,12 @@ enum GetExChange {
 
 // ---- Several keys ------------------------------------------------------------------------
 
-fn mget(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
-    let keys = args.rest().to_vec();
-    let (values, hits) = ctx.read_keys(&keys, |kv, db| {
+fn mget(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
+    let keys = args.rest();
+    let (values, hits) = ctx.read_keys(keys, |kv, db| {
         let mut hits = 0;
         let mut values = Vec::with_capacity(keys.len());
-        for key in &keys {
+        for key in keys {
             let entry = kv.get(db, key);
             hits += entry.is_some() as u64;
             // MGET answers null for a key of another type rather than an error.
@@ -486,18 +486,18 @@ fn mget(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
     Ok(Frame::Array(values))
 }
 
-fn mset(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn mset(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     mset_generic(ctx, args, false, "mset")
 }
 
-fn msetnx(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn msetnx(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     mset_generic(ctx, args, true, "msetnx")
 }
 
 /// MSET and MSETNX: sets every `key value` pair at once (with `nx`, none unless all the
 /// keys are missing). Each key loses its expiry, as with SET.
-fn mset_generic(ctx: &mut Ctx<'_>, args: &mut Args, nx: bool, cmd: &str) -> CommandResult {
-    let pairs = args.rest().to_vec();
+fn mset_generic(ctx: &mut Ctx<'_>, args: &Args, nx: bool, cmd: &str) -> CommandResult {
+    let pairs = args.rest();
     if !pairs.len().is_multiple_of(2) {
         return Err(error::wrong_arity(cmd));
     }
@@ -524,27 +524,27 @@ fn mset_generic(ctx: &mut Ctx<'_>, args: &mut Args, nx: bool, cmd: &str) -> Comm
 
 // ---- Counters ----------------------------------------------------------------------------
 
-fn incr(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn incr(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let key = args.bytes()?;
-    incr_by(ctx, &key, 1)
+    incr_by(ctx, key, 1)
 }
 
-fn decr(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn decr(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let key = args.bytes()?;
-    incr_by(ctx, &key, -1)
+    incr_by(ctx, key, -1)
 }
 
-fn incrby(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn incrby(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let key = args.bytes()?;
     let by = args.i64()?;
-    incr_by(ctx, &key, by)
+    incr_by(ctx, key, by)
 }
 
-fn decrby(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn decrby(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let key = args.bytes()?;
     let by = args.i64()?;
     let by = by.checked_neg().ok_or_else(|| Frame::error("ERR decrement would overflow"))?;
-    incr_by(ctx, &key, by)
+    incr_by(ctx, key, by)
 }
 
 /// Adds `by` to the integer at `key` (0 if missing), keeping its expiry.
@@ -562,16 +562,16 @@ fn incr_by(ctx: &mut Ctx<'_>, key: &Bytes, by: i64) -> CommandResult {
     Ok(reply)
 }
 
-fn incrbyfloat(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn incrbyfloat(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let key = args.bytes()?;
     let incr = args.bytes()?;
-    let reply = ctx.write_key(&key, |kv, db| {
-        let current = match as_string(kv.get(db, &key))? {
+    let reply = ctx.write_key(key, |kv, db| {
+        let current = match as_string(kv.get(db, key))? {
             None => Some(LongDouble::ZERO),
             Some(RString::Int(n)) => Some(LongDouble::from_i64(*n)),
             Some(RString::Raw(b)) => float_value(b)?,
         };
-        let incr = float_value(&incr)?;
+        let incr = float_value(incr)?;
         let sum = match (current, incr) {
             (Some(a), Some(b)) => a.add(b),
             _ => None,
@@ -581,13 +581,13 @@ fn incrbyfloat(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
         };
         let text = Bytes::from(sum.to_human_string());
         // Redis stores the result as a plain string, never int-encoded.
-        replace_string(kv, db, &key, RString::raw(&text));
+        replace_string(kv, db, key, RString::raw(&text));
         Ok(text)
     })?;
-    ctx.notify(class::STRING, "incrbyfloat", &key);
+    ctx.notify(class::STRING, "incrbyfloat", key);
     // Logged as the value it produced, so float precision and formatting cannot make a
     // replay differ; KEEPTTL because the increment kept the key's expiry.
-    ctx.propagate(vec![Bytes::from_static(b"SET"), key, reply.clone(), Bytes::from_static(b"KEEPTTL")]);
+    ctx.propagate(vec![Bytes::from_static(b"SET"), key.clone(), reply.clone(), Bytes::from_static(b"KEEPTTL")]);
     Ok(Frame::Bulk(reply))
 }
 
@@ -602,11 +602,11 @@ fn float_value(s: &[u8]) -> Result<Option<LongDouble>, Frame> {
 
 // ---- Editing -----------------------------------------------------------------------------
 
-fn append(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn append(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let key = args.bytes()?;
     let tail = args.bytes()?;
     let limit = string_limit(ctx);
-    let total = ctx.write_key(&key, |kv, db| match as_string_mut(kv.get_mut(db, &key))? {
+    let total = ctx.write_key(key, |kv, db| match as_string_mut(kv.get_mut(db, key))? {
         None => {
             kv.insert(db, key.clone(), Entry::new(Value::string(tail.clone())));
             Ok(tail.len())
@@ -616,16 +616,16 @@ fn append(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
             check_length(total as u64, limit)?;
             let mut buf = s.take_growable();
             reserve_greedy(&mut buf, total);
-            buf.extend_from_slice(&tail);
+            buf.extend_from_slice(tail);
             *s = RString::growable(buf);
             Ok(total)
         }
     })?;
-    ctx.notify(class::STRING, "append", &key);
+    ctx.notify(class::STRING, "append", key);
     Ok(Frame::Integer(total as i64))
 }
 
-fn setrange(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn setrange(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let key = args.bytes()?;
     let offset = args.i64()?;
     let value = args.bytes()?;
@@ -635,14 +635,14 @@ fn setrange(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
     let offset = offset as usize;
     let needed = (offset as u64).saturating_add(value.len() as u64);
     let limit = string_limit(ctx);
-    let len = ctx.write_key(&key, |kv, db| match as_string_mut(kv.get_mut(db, &key))? {
+    let len = ctx.write_key(key, |kv, db| match as_string_mut(kv.get_mut(db, key))? {
         // Setting nothing changes nothing, and creates no key.
         None if value.is_empty() => Ok(0),
         Some(s) if value.is_empty() => Ok(s.len()),
         None => {
             check_length(needed, limit)?;
             let mut buf = vec![0; offset + value.len()];
-            buf[offset..].copy_from_slice(&value);
+            buf[offset..].copy_from_slice(value);
             kv.insert(db, key.clone(), Entry::new(Value::Str(RString::growable(buf))));
             Ok(offset + value.len())
         }
@@ -653,7 +653,7 @@ fn setrange(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
                 reserve_greedy(&mut buf, offset + value.len());
                 buf.resize(offset + value.len(), 0);
             }
-            buf[offset..offset + value.len()].copy_from_slice(&value);
+            buf[offset..offset + value.len()].copy_from_slice(value);
             let len = buf.len();
             *s = RString::growable(buf);
             Ok(len)
@@ -663,15 +663,15 @@ fn setrange(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
         // Setting nothing changed nothing, although the view handed the string out.
         ctx.propagate_nothing();
     } else {
-        ctx.notify(class::STRING, "setrange", &key);
+        ctx.notify(class::STRING, "setrange", key);
     }
     Ok(Frame::Integer(len as i64))
 }
 
 // ---- LCS -----------------------------------------------------------------------------------
 
-fn lcs(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
-    let keys = [args.bytes()?, args.bytes()?];
+fn lcs(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
+    let keys = [args.bytes()?.clone(), args.bytes()?.clone()];
     let (hits, strings) = ctx.read_keys(&keys, |kv, db| {
         let mut hits = 0;
         let mut strings = Vec::with_capacity(2);

@@ -147,7 +147,7 @@ pub(crate) fn reset(engine: &Engine, client: &mut ClientState) {
     engine.watches.unwatch(client.id);
 }
 
-fn multi(ctx: &mut Ctx<'_>, _: &mut Args) -> CommandResult {
+fn multi(ctx: &mut Ctx<'_>, _: &Args) -> CommandResult {
     if ctx.client.multi.is_some() {
         return Err(Frame::error("ERR MULTI calls can not be nested"));
     }
@@ -156,7 +156,7 @@ fn multi(ctx: &mut Ctx<'_>, _: &mut Args) -> CommandResult {
     Ok(Frame::ok())
 }
 
-fn discard(ctx: &mut Ctx<'_>, _: &mut Args) -> CommandResult {
+fn discard(ctx: &mut Ctx<'_>, _: &Args) -> CommandResult {
     if ctx.client.multi.is_none() {
         return Err(Frame::error("ERR DISCARD without MULTI"));
     }
@@ -164,7 +164,7 @@ fn discard(ctx: &mut Ctx<'_>, _: &mut Args) -> CommandResult {
     Ok(Frame::ok())
 }
 
-fn exec(ctx: &mut Ctx<'_>, _: &mut Args) -> CommandResult {
+fn exec(ctx: &mut Ctx<'_>, _: &Args) -> CommandResult {
     let Some(multi) = ctx.client.multi.take() else {
         return Err(Frame::error("ERR EXEC without MULTI"));
     };
@@ -204,21 +204,21 @@ fn exec(ctx: &mut Ctx<'_>, _: &mut Args) -> CommandResult {
     Ok(reply)
 }
 
-fn watch(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn watch(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     if ctx.client.multi.is_some() {
         return Err(Frame::error("ERR WATCH inside MULTI is not allowed"));
     }
-    let keys = args.rest().to_vec();
+    let keys = args.rest();
     let (engine, info, db) = (ctx.engine, ctx.client.info.clone(), ctx.db());
     let limit = usize::try_from(engine.config.read(|c| c.client_query_buffer_limit)).unwrap_or(usize::MAX);
     // Under `Scope::All`, so that every write is wholly before or after the registration
     // (see `crate::watch`).
-    ctx.view(Scope::All, |kv| engine.watches.watch(&info, db, &keys, limit, kv))
+    ctx.view(Scope::All, |kv| engine.watches.watch(&info, db, keys, limit, kv))
         .map_err(|_| Frame::error("ERR WATCH keys exceed client-query-buffer-limit"))?;
     Ok(Frame::ok())
 }
 
-fn unwatch(ctx: &mut Ctx<'_>, _: &mut Args) -> CommandResult {
+fn unwatch(ctx: &mut Ctx<'_>, _: &Args) -> CommandResult {
     ctx.engine.watches.unwatch(ctx.client.id);
     Ok(Frame::ok())
 }

@@ -436,18 +436,18 @@ fn add_member(zset: &mut ZSet, member: &Bytes, score: f64, flags: AddFlags) -> R
     }
 }
 
-fn zadd(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn zadd(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     zadd_generic(ctx, args, AddFlags::default())
 }
 
 /// ZINCRBY is ZADD with INCR, options included (Redis runs the same code, so `ZINCRBY k
 /// incr m` is a syntax error there too).
-fn zincrby(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn zincrby(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     zadd_generic(ctx, args, AddFlags { incr: true, ..AddFlags::default() })
 }
 
 /// ZADD and ZINCRBY (Redis's `zaddGenericCommand`), checks in Redis's order.
-fn zadd_generic(ctx: &mut Ctx<'_>, args: &mut Args, mut flags: AddFlags) -> CommandResult {
+fn zadd_generic(ctx: &mut Ctx<'_>, args: &Args, mut flags: AddFlags) -> CommandResult {
     let key = args.bytes()?;
     loop {
         let flag = match args.peek() {
@@ -462,7 +462,7 @@ fn zadd_generic(ctx: &mut Ctx<'_>, args: &mut Args, mut flags: AddFlags) -> Comm
         *flag = true;
         args.next();
     }
-    let pairs = args.rest().to_vec();
+    let pairs = args.rest();
     if pairs.is_empty() || !pairs.len().is_multiple_of(2) {
         return Err(error::syntax());
     }
@@ -481,8 +481,8 @@ fn zadd_generic(ctx: &mut Ctx<'_>, args: &mut Args, mut flags: AddFlags) -> Comm
         elements.push((score, pair[1].clone()));
     }
     let nothing = if flags.incr { Frame::Null } else { Frame::Integer(0) };
-    let (reply, changed) = ctx.write_key(&key, |kv, db| {
-        let outcome = modify_zset(kv, db, &key, !flags.xx, |zset| {
+    let (reply, changed) = ctx.write_key(key, |kv, db| {
+        let outcome = modify_zset(kv, db, key, !flags.xx, |zset| {
             let (mut added, mut updated, mut processed, mut last) = (0, 0, 0, 0.0);
             for (score, member) in &elements {
                 let (outcome, score) = add_member(zset, member, *score, flags)?;
@@ -506,7 +506,7 @@ fn zadd_generic(ctx: &mut Ctx<'_>, args: &mut Args, mut flags: AddFlags) -> Comm
     })?;
     // As Redis, only a member added or a score changed is an event, or is logged.
     if changed {
-        ctx.notify(class::ZSET, if flags.incr { "zincr" } else { "zadd" }, &key);
+        ctx.notify(class::ZSET, if flags.incr { "zincr" } else { "zadd" }, key);
     } else {
         ctx.propagate_nothing();
     }
@@ -515,36 +515,36 @@ fn zadd_generic(ctx: &mut Ctx<'_>, args: &mut Args, mut flags: AddFlags) -> Comm
 
 // ---- Single-member reads ---------------------------------------------------------------
 
-fn zscore(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn zscore(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let key = args.bytes()?;
     let member = args.bytes()?;
-    read_zset(ctx, &key, |z| Ok(z.and_then(|z| z.score(&member)).map_or(Frame::Null, Frame::Double)))
+    read_zset(ctx, key, |z| Ok(z.and_then(|z| z.score(member)).map_or(Frame::Null, Frame::Double)))
 }
 
-fn zmscore(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn zmscore(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let key = args.bytes()?;
-    let members = args.rest().to_vec();
-    read_zset(ctx, &key, |z| {
+    let members = args.rest();
+    read_zset(ctx, key, |z| {
         let score = |m: &Bytes| z.and_then(|z| z.score(m)).map_or(Frame::Null, Frame::Double);
         Ok(Frame::Array(members.iter().map(score).collect()))
     })
 }
 
-fn zcard(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn zcard(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let key = args.bytes()?;
-    read_zset(ctx, &key, |z| Ok(Frame::Integer(z.map_or(0, |z| z.len()) as i64)))
+    read_zset(ctx, key, |z| Ok(Frame::Integer(z.map_or(0, |z| z.len()) as i64)))
 }
 
-fn zrank(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn zrank(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     rank_generic(ctx, args, false, "zrank")
 }
 
-fn zrevrank(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn zrevrank(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     rank_generic(ctx, args, true, "zrevrank")
 }
 
 /// ZRANK and ZREVRANK `key member [WITHSCORE]`: the rank, or `[rank, score]`.
-fn rank_generic(ctx: &mut Ctx<'_>, args: &mut Args, reverse: bool, cmd: &str) -> CommandResult {
+fn rank_generic(ctx: &mut Ctx<'_>, args: &Args, reverse: bool, cmd: &str) -> CommandResult {
     let key = args.bytes()?;
     let member = args.bytes()?;
     if args.remaining() > 1 {
@@ -556,28 +556,28 @@ fn rank_generic(ctx: &mut Ctx<'_>, args: &mut Args, reverse: bool, cmd: &str) ->
         Some(_) => return Err(error::syntax()),
     };
     let missing = if withscore { Frame::NullArray } else { Frame::Null };
-    read_zset(ctx, &key, |z| {
-        let Some((z, rank)) = z.and_then(|z| z.rank(&member).map(|r| (z, r))) else {
+    read_zset(ctx, key, |z| {
+        let Some((z, rank)) = z.and_then(|z| z.rank(member).map(|r| (z, r))) else {
             return Ok(missing.clone());
         };
         let rank = if reverse { z.len() - 1 - rank } else { rank } as i64;
-        Ok(match z.score(&member) {
+        Ok(match z.score(member) {
             Some(score) if withscore => Frame::Array(vec![Frame::Integer(rank), Frame::Double(score)]),
             _ => Frame::Integer(rank),
         })
     })
 }
 
-fn zcount(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn zcount(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let key = args.bytes()?;
-    let range = parse_score_range(&args.bytes()?, &args.bytes()?)?;
-    read_zset(ctx, &key, |z| Ok(Frame::Integer(z.map_or(0, |z| z.score_ranks(&range).len()) as i64)))
+    let range = parse_score_range(args.bytes()?, args.bytes()?)?;
+    read_zset(ctx, key, |z| Ok(Frame::Integer(z.map_or(0, |z| z.score_ranks(&range).len()) as i64)))
 }
 
-fn zlexcount(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn zlexcount(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let key = args.bytes()?;
-    let range = parse_lex_range(&args.bytes()?, &args.bytes()?)?;
-    read_zset(ctx, &key, |z| Ok(Frame::Integer(z.map_or(0, |z| z.lex_ranks(&range).len()) as i64)))
+    let range = parse_lex_range(args.bytes()?, args.bytes()?)?;
+    read_zset(ctx, key, |z| Ok(Frame::Integer(z.map_or(0, |z| z.lex_ranks(&range).len()) as i64)))
 }
 
 // ---- The ZRANGE family -----------------------------------------------------------------
@@ -613,7 +613,7 @@ impl RangeQuery {
     /// Reads `min max [options]` from `args`. `by` and `reverse` are fixed by the older
     /// commands (ZRANGEBYSCORE...) and `None` for ZRANGE/ZRANGESTORE, which take BYSCORE,
     /// BYLEX and REV; `store` is ZRANGESTORE, which has no WITHSCORES.
-    fn parse(args: &mut Args, by: Option<RangeBy>, reverse: Option<bool>, store: bool) -> Result<RangeQuery, Frame> {
+    fn parse(args: &Args, by: Option<RangeBy>, reverse: Option<bool>, store: bool) -> Result<RangeQuery, Frame> {
         let mut min = args.bytes()?;
         let mut max = args.bytes()?;
         let (mut by_opt, mut rev_opt) = (by, reverse);
@@ -654,10 +654,10 @@ impl RangeQuery {
         let bounds = match by {
             RangeBy::Rank => {
                 let parse = |a: &[u8]| crate::num::parse_i64(a).ok_or_else(error::not_integer);
-                Bounds::Rank(parse(&min)?, parse(&max)?)
+                Bounds::Rank(parse(min)?, parse(max)?)
             }
-            RangeBy::Score => Bounds::Score(parse_score_range(&min, &max)?),
-            RangeBy::Lex => Bounds::Lex(parse_lex_range(&min, &max)?),
+            RangeBy::Score => Bounds::Score(parse_score_range(min, max)?),
+            RangeBy::Lex => Bounds::Lex(parse_lex_range(min, max)?),
         };
         Ok(RangeQuery { bounds, reverse, withscores, limit })
     }
@@ -695,71 +695,71 @@ impl RangeQuery {
 }
 
 /// ZRANGE and its older forms: `key min max [options]`.
-fn range_generic(ctx: &mut Ctx<'_>, args: &mut Args, by: Option<RangeBy>, reverse: Option<bool>) -> CommandResult {
+fn range_generic(ctx: &mut Ctx<'_>, args: &Args, by: Option<RangeBy>, reverse: Option<bool>) -> CommandResult {
     let key = args.bytes()?;
     let query = RangeQuery::parse(args, by, reverse, false)?;
     let resp3 = is_resp3(ctx);
-    read_zset(ctx, &key, |z| {
+    read_zset(ctx, key, |z| {
         let items = z.map(|z| query.select(z)).unwrap_or_default();
         Ok(members_reply(resp3, query.withscores, items))
     })
 }
 
-fn zrange(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn zrange(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     range_generic(ctx, args, None, None)
 }
 
-fn zrevrange(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn zrevrange(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     range_generic(ctx, args, Some(RangeBy::Rank), Some(true))
 }
 
-fn zrangebyscore(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn zrangebyscore(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     range_generic(ctx, args, Some(RangeBy::Score), Some(false))
 }
 
-fn zrevrangebyscore(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn zrevrangebyscore(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     range_generic(ctx, args, Some(RangeBy::Score), Some(true))
 }
 
-fn zrangebylex(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn zrangebylex(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     range_generic(ctx, args, Some(RangeBy::Lex), Some(false))
 }
 
-fn zrevrangebylex(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn zrevrangebylex(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     range_generic(ctx, args, Some(RangeBy::Lex), Some(true))
 }
 
 /// ZRANGESTORE `dst src min max [options]`: stores the selection (scores included) at
 /// `dst`, replacing it, or deletes `dst` when the selection is empty.
-fn zrangestore(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn zrangestore(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let dst = args.bytes()?;
     let src = args.bytes()?;
     let query = RangeQuery::parse(args, None, None, true)?;
     let keys = [dst.clone(), src.clone()];
     let (hit, stored) = ctx.write_keys(&keys, |kv, db| {
-        let entry = kv.get(db, &src);
+        let entry = kv.get(db, src);
         let hit = entry.is_some();
         let items = match as_zset(entry) {
             Ok(z) => z.map(|z| query.select(z)).unwrap_or_default(),
             Err(e) => return (hit, Err(e)),
         };
-        (hit, Ok(store_zset(kv, db, &dst, items.into_iter().collect())))
+        (hit, Ok(store_zset(kv, db, dst, items.into_iter().collect())))
     });
     ctx.engine.stats.lookup(hit);
     let stored = stored?;
-    notify_store(ctx, "zrangestore", &dst, stored);
+    notify_store(ctx, "zrangestore", dst, stored);
     Ok(Frame::Integer(stored.len as i64))
 }
 
 // ---- Removal ---------------------------------------------------------------------------
 
-fn zrem(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn zrem(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let key = args.bytes()?;
-    let members = args.rest().to_vec();
-    let removed = ctx.write_key(&key, |kv, db| {
-        modify_zset(kv, db, &key, false, |zset| {
+    let members = args.rest();
+    let removed = ctx.write_key(key, |kv, db| {
+        modify_zset(kv, db, key, false, |zset| {
             let mut removed = 0;
-            for member in &members {
+            for member in members {
                 removed += zset.remove(member).is_some() as i64;
                 if zset.is_empty() {
                     break;
@@ -770,7 +770,7 @@ fn zrem(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
     })?;
     let (removed, emptied) = removed.unwrap_or_default();
     if removed > 0 {
-        notify_removal(ctx, "zrem", &key, emptied);
+        notify_removal(ctx, "zrem", key, emptied);
     } else {
         ctx.propagate_nothing();
     }
@@ -809,23 +809,23 @@ fn rank_range(len: usize, start: i64, end: i64) -> Range<usize> {
     start as usize..end.min(n - 1) as usize + 1
 }
 
-fn zremrangebyrank(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn zremrangebyrank(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let key = args.bytes()?;
     let start = args.i64()?;
     let end = args.i64()?;
-    remove_range_generic(ctx, &key, "zremrangebyrank", |z| rank_range(z.len(), start, end))
+    remove_range_generic(ctx, key, "zremrangebyrank", |z| rank_range(z.len(), start, end))
 }
 
-fn zremrangebyscore(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn zremrangebyscore(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let key = args.bytes()?;
-    let range = parse_score_range(&args.bytes()?, &args.bytes()?)?;
-    remove_range_generic(ctx, &key, "zremrangebyscore", |z| z.score_ranks(&range))
+    let range = parse_score_range(args.bytes()?, args.bytes()?)?;
+    remove_range_generic(ctx, key, "zremrangebyscore", |z| z.score_ranks(&range))
 }
 
-fn zremrangebylex(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn zremrangebylex(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let key = args.bytes()?;
-    let range = parse_lex_range(&args.bytes()?, &args.bytes()?)?;
-    remove_range_generic(ctx, &key, "zremrangebylex", |z| z.lex_ranks(&range))
+    let range = parse_lex_range(args.bytes()?, args.bytes()?)?;
+    remove_range_generic(ctx, key, "zremrangebylex", |z| z.lex_ranks(&range))
 }
 
 // ---- Pops ------------------------------------------------------------------------------
@@ -911,27 +911,27 @@ pub(crate) fn pop(
     Ok(None)
 }
 
-fn zpopmin(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn zpopmin(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     pop_generic(ctx, args, PopEnd::Min)
 }
 
-fn zpopmax(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn zpopmax(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     pop_generic(ctx, args, PopEnd::Max)
 }
 
 /// ZPOPMIN / ZPOPMAX `key [count]`: a flat `[member, score, ...]`, or in RESP3 with a count,
 /// `[[member, score], ...]`.
-fn pop_generic(ctx: &mut Ctx<'_>, args: &mut Args, end: PopEnd) -> CommandResult {
+fn pop_generic(ctx: &mut Ctx<'_>, args: &Args, end: PopEnd) -> CommandResult {
     let key = args.bytes()?;
     if args.remaining() > 1 {
         return Err(error::syntax());
     }
     let count = match args.next() {
-        Some(c) => Some(ranged_i64(&c, 0, i64::MAX, "ERR value is out of range, must be positive")? as usize),
+        Some(c) => Some(ranged_i64(c, 0, i64::MAX, "ERR value is out of range, must be positive")? as usize),
         None => None,
     };
     let nested = is_resp3(ctx) && count.is_some();
-    let keys = [key];
+    let keys = [key.clone()];
     let popped = ctx.write_key(&keys[0], |kv, db| pop(kv, db, &keys, end, count.unwrap_or(1)))?;
     if let Some(p) = &popped {
         notify_pop(ctx, p, end);
@@ -942,7 +942,7 @@ fn pop_generic(ctx: &mut Ctx<'_>, args: &mut Args, end: PopEnd) -> CommandResult
 
 /// ZMPOP `numkeys key [key ...] MIN|MAX [COUNT count]`: `[key, [[member, score], ...]]`
 /// from the first non-empty key, or a null array.
-fn zmpop(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn zmpop(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let (keys, end, count) = mpop_args(args)?;
     let popped = ctx.write_keys(&keys, |kv, db| pop(kv, db, &keys, end, count))?;
     if let Some(p) = &popped {
@@ -953,12 +953,12 @@ fn zmpop(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
 }
 
 /// ZMPOP's and BZMPOP's arguments after the timeout: `numkeys key [key ...] MIN|MAX [COUNT count]`.
-fn mpop_args(args: &mut Args) -> Result<(Vec<Bytes>, PopEnd, usize), Frame> {
-    let numkeys = ranged_i64(&args.bytes()?, 1, i64::MAX, "ERR numkeys should be greater than 0")?;
+fn mpop_args(args: &Args) -> Result<(Vec<Bytes>, PopEnd, usize), Frame> {
+    let numkeys = ranged_i64(args.bytes()?, 1, i64::MAX, "ERR numkeys should be greater than 0")?;
     if numkeys as u64 >= args.remaining() as u64 {
         return Err(error::syntax());
     }
-    let keys: Vec<Bytes> = (0..numkeys).filter_map(|_| args.next()).collect();
+    let keys: Vec<Bytes> = args.take(numkeys as usize).to_vec();
     let end = match args.bytes()? {
         w if w.eq_ignore_ascii_case(b"min") => PopEnd::Min,
         w if w.eq_ignore_ascii_case(b"max") => PopEnd::Max,
@@ -967,7 +967,7 @@ fn mpop_args(args: &mut Args) -> Result<(Vec<Bytes>, PopEnd, usize), Frame> {
     let mut count = None;
     while let Some(opt) = args.next() {
         if count.is_none() && opt.eq_ignore_ascii_case(b"count") && !args.is_empty() {
-            count = Some(ranged_i64(&args.bytes()?, 1, i64::MAX, "ERR count should be greater than 0")? as usize);
+            count = Some(ranged_i64(args.bytes()?, 1, i64::MAX, "ERR count should be greater than 0")? as usize);
         } else {
             return Err(error::syntax());
         }
@@ -988,16 +988,16 @@ fn mpop_reply(popped: Option<Popped>) -> Frame {
 // Each tries its non-blocking pop once; when every key is empty it asks to block (see
 // `crate::blocking`) and is re-run, unchanged, when one of its keys may have become ready.
 
-fn bzpopmin(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn bzpopmin(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     bzpop(ctx, args, PopEnd::Min)
 }
 
-fn bzpopmax(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn bzpopmax(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     bzpop(ctx, args, PopEnd::Max)
 }
 
 /// BZPOPMIN/BZPOPMAX `key [key ...] timeout`: `[key, member, score]` from the first non-empty set.
-fn bzpop(ctx: &mut Ctx<'_>, args: &mut Args, end: PopEnd) -> CommandResult {
+fn bzpop(ctx: &mut Ctx<'_>, args: &Args, end: PopEnd) -> CommandResult {
     let mut keys: Vec<Bytes> = args.rest().to_vec();
     let timeout = parse_timeout(&keys.pop().unwrap_or_default())?;
     match ctx.write_keys(&keys, |kv, db| pop(kv, db, &keys, end, 1))? {
@@ -1013,8 +1013,8 @@ fn bzpop(ctx: &mut Ctx<'_>, args: &mut Args, end: PopEnd) -> CommandResult {
 }
 
 /// BZMPOP `timeout numkeys key [key ...] MIN|MAX [COUNT count]`.
-fn bzmpop(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
-    let timeout = parse_timeout(&args.bytes()?)?;
+fn bzmpop(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
+    let timeout = parse_timeout(args.bytes()?)?;
     let (keys, end, count) = mpop_args(args)?;
     match ctx.write_keys(&keys, |kv, db| pop(kv, db, &keys, end, count))? {
         Some(popped) => {
@@ -1034,16 +1034,16 @@ fn bzmpop(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
 /// stream such a reply until the client's output buffer limit cut it off).
 pub const RANDMEMBER_MAX_REPEATS: u64 = 1 << 22;
 
-fn zrandmember(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn zrandmember(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let key = args.bytes()?;
     let Some(count) = args.next() else {
-        return read_zset(ctx, &key, |z| {
+        return read_zset(ctx, key, |z| {
             let Some(z) = z else { return Ok(Frame::Null) };
             let i = rand::thread_rng().gen_range(0..z.len());
             Ok(z.get_index(i).map_or(Frame::Null, |(m, _)| Frame::bulk(m)))
         });
     };
-    let count = crate::num::parse_i64(&count).ok_or_else(error::not_integer)?;
+    let count = crate::num::parse_i64(count).ok_or_else(error::not_integer)?;
     if count == i64::MIN {
         return Err(Frame::error(
             "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807",
@@ -1058,7 +1058,7 @@ fn zrandmember(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
         return Err(Frame::error("ERR value is out of range"));
     }
     let resp3 = is_resp3(ctx);
-    read_zset(ctx, &key, |z| {
+    read_zset(ctx, key, |z| {
         let Some(z) = z else { return Ok(Frame::Array(Vec::new())) };
         if count < 0 && count.unsigned_abs() > RANDMEMBER_MAX_REPEATS {
             return Err(Frame::error("ERR value is out of range"));
@@ -1316,7 +1316,7 @@ fn sort_by_score(items: &mut [(Bytes, f64)]) {
 }
 
 /// ZUNION, ZINTER, ZDIFF, ZINTERCARD and the STORE forms, `args` at `numkeys`.
-fn combine(ctx: &mut Ctx<'_>, args: &mut Args, c: Combine<'_>) -> CommandResult {
+fn combine(ctx: &mut Ctx<'_>, args: &Args, c: Combine<'_>) -> CommandResult {
     let numkeys = args.i64()?;
     if numkeys < 1 {
         return Err(Frame::error(format!("ERR at least 1 input key is needed for '{}' command", c.name)));
@@ -1325,7 +1325,7 @@ fn combine(ctx: &mut Ctx<'_>, args: &mut Args, c: Combine<'_>) -> CommandResult 
         return Err(error::syntax());
     }
     let numkeys = numkeys as usize;
-    let keys: Vec<Bytes> = (0..numkeys).filter_map(|_| args.next()).collect();
+    let keys: Vec<Bytes> = args.take(numkeys).to_vec();
     let options = parse_combine_options(args.rest(), numkeys, &c);
     let resp3 = is_resp3(ctx);
     let mut scope = keys.clone();
@@ -1377,41 +1377,41 @@ fn combine(ctx: &mut Ctx<'_>, args: &mut Args, c: Combine<'_>) -> CommandResult 
     reply
 }
 
-fn zunion(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn zunion(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     combine(ctx, args, Combine { name: "zunion", op: SetOp::Union, dst: None, card_only: false })
 }
 
-fn zinter(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn zinter(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     combine(ctx, args, Combine { name: "zinter", op: SetOp::Inter, dst: None, card_only: false })
 }
 
-fn zdiff(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn zdiff(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     combine(ctx, args, Combine { name: "zdiff", op: SetOp::Diff, dst: None, card_only: false })
 }
 
-fn zintercard(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn zintercard(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     combine(ctx, args, Combine { name: "zintercard", op: SetOp::Inter, dst: None, card_only: true })
 }
 
-fn zunionstore(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
-    let dst = Some(args.bytes()?);
+fn zunionstore(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
+    let dst = Some(args.bytes()?.clone());
     combine(ctx, args, Combine { name: "zunionstore", op: SetOp::Union, dst, card_only: false })
 }
 
-fn zinterstore(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
-    let dst = Some(args.bytes()?);
+fn zinterstore(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
+    let dst = Some(args.bytes()?.clone());
     combine(ctx, args, Combine { name: "zinterstore", op: SetOp::Inter, dst, card_only: false })
 }
 
-fn zdiffstore(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
-    let dst = Some(args.bytes()?);
+fn zdiffstore(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
+    let dst = Some(args.bytes()?.clone());
     combine(ctx, args, Combine { name: "zdiffstore", op: SetOp::Diff, dst, card_only: false })
 }
 
 // ---- ZSCAN -----------------------------------------------------------------------------
 
 /// ZSCAN `key cursor [MATCH pattern] [COUNT count]`: members each followed by its score.
-fn zscan(ctx: &mut Ctx<'_>, args: &mut Args) -> CommandResult {
+fn zscan(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     scan_command(
         ctx,
         args,

@@ -124,15 +124,6 @@ struct Plan {
     logs: PathBuf,
 }
 
-impl Plan {
-    /// Requests one row sends at `pipeline` depth: `requests` per batch slot, so a row at
-    /// P=16 sends as many batches as one at P=1 and lasts about as long, rather than a
-    /// twentieth of a second where a server answers two million requests a second.
-    fn requests_at(&self, pipeline: u64) -> u64 {
-        self.requests.saturating_mul(pipeline)
-    }
-}
-
 const INSTALL_REDIS: &str =
     "install it with `apt-get install redis-server` (Debian/Ubuntu) or `brew install redis` (macOS)";
 
@@ -246,7 +237,11 @@ pub fn run(args: BenchArgs) -> Result<(), Failure> {
         println!("{memory_table}");
     }
     if paths.redis_server.is_none() {
-        println!("vs Redis: n/a, redis-server is not installed ({INSTALL_REDIS}).");
+        if args.no_redis {
+            println!("vs Redis: n/a, left out by --no-redis.");
+        } else {
+            println!("vs Redis: n/a, redis-server is not installed ({INSTALL_REDIS}).");
+        }
     }
     let files = [out_dir.join("results.csv"), out_dir.join("memory.csv"), out_dir.join("throughput.svg")];
     results.write_results_csv(&files[0])?;
@@ -328,7 +323,7 @@ fn measure_one(server: &ServerProcess, command: BenchCommand, pipeline: u64, pla
                 addr: server.addr,
                 command,
                 clients: plan.clients,
-                requests: plan.requests_at(pipeline),
+                requests: crate::report::requests_at(plan.requests, pipeline),
                 pipeline,
                 keyspace: plan.keyspace,
                 deadline: plan.timeout,
@@ -352,7 +347,7 @@ fn measure_one(server: &ServerProcess, command: BenchCommand, pipeline: u64, pla
                 addr: server.addr,
                 command,
                 clients: plan.clients,
-                requests: plan.requests_at(pipeline),
+                requests: crate::report::requests_at(plan.requests, pipeline),
                 pipeline,
                 keyspace: plan.keyspace,
                 deadline: plan.timeout,

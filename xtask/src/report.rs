@@ -41,6 +41,13 @@ pub struct MemoryResult {
     pub outcome: Result<MemoryUsage, String>,
 }
 
+/// Requests one row sends at `pipeline` depth: `requests` per batch slot, so a row at P=16
+/// sends as many batches as one at P=1 and lasts about as long, rather than a twentieth of a
+/// second where a server answers two million requests a second.
+pub fn requests_at(requests: u64, pipeline: u64) -> u64 {
+    requests.saturating_mul(pipeline)
+}
+
 /// Everything one `cargo xtask bench` measured.
 pub struct Results {
     pub client: String,
@@ -264,7 +271,7 @@ impl Results {
                 m.command.name().to_string(),
                 m.pipeline.to_string(),
                 self.clients.to_string(),
-                (self.requests * m.pipeline).to_string(),
+                requests_at(self.requests, m.pipeline).to_string(),
                 self.rounds.to_string(),
                 rps,
                 p50,

@@ -25,7 +25,7 @@ use rand::Rng;
 
 use crate::compact::CompactBytes;
 
-type Hasher = ahash::RandomState;
+type Hasher = super::TableHasher;
 
 /// A hash value. Never empty while stored under a key: commands delete the key instead.
 #[derive(Clone, Debug, Default)]

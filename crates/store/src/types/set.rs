@@ -29,7 +29,7 @@ use super::hash::scan_positions;
 use crate::compact::CompactBytes;
 use crate::num::{i64_bytes, parse_i64};
 
-type Hasher = ahash::RandomState;
+type Hasher = super::TableHasher;
 
 /// A set value. Never empty while stored under a key: commands delete the key instead.
 #[derive(Clone, Debug)]

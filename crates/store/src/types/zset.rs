@@ -50,7 +50,7 @@ const FANOUT: usize = 32;
 /// A sorted set value. See the module documentation.
 #[derive(Clone, Default)]
 pub struct ZSet {
-    scores: IndexMap<CompactBytes, f64, ahash::RandomState>,
+    scores: IndexMap<CompactBytes, f64, super::TableHasher>,
     order: Tree<FANOUT>,
 }
 

@@ -60,10 +60,25 @@ server_test!(zadd_adds_members_updates_scores_and_counts_the_new_ones, |srv| {
     assert_eq!(c.cmd(&["ZCARD", "z"]), Frame::Integer(4));
 });
 
-server_test!(a_sorted_set_reports_its_encoding_as_skiplist, |srv| {
+server_test!(a_sorted_set_is_a_listpack_until_it_outgrows_redis_limits, |srv| {
     let mut c = srv.raw();
+    let encoding = |c: &mut RawConn, key: &str| c.cmd(&["OBJECT", "ENCODING", key]);
     assert_eq!(c.cmd(&["ZADD", "z", "1", "a"]), Frame::Integer(1));
-    assert_eq!(c.cmd(&["OBJECT", "ENCODING", "z"]), Frame::bulk("skiplist"));
+    assert_eq!(encoding(&mut c, "z"), Frame::bulk("listpack"));
+    let (longest, too_long) = ("x".repeat(64), "y".repeat(65));
+    assert_eq!(c.cmd(&["ZADD", "z", "2", &longest]), Frame::Integer(1));
+    assert_eq!(encoding(&mut c, "z"), Frame::bulk("listpack"));
+    assert_eq!(c.cmd(&["ZADD", "z", "3", &too_long]), Frame::Integer(1));
+    assert_eq!(encoding(&mut c, "z"), Frame::bulk("skiplist"));
+    assert_eq!(c.cmd(&["ZREM", "z", &too_long]), Frame::Integer(1));
+    assert_eq!(encoding(&mut c, "z"), Frame::bulk("skiplist"), "a sorted set never converts back");
+    for i in 1..=128 {
+        c.cmd(&["ZADD", "w", &i.to_string(), &format!("m{i}")]);
+    }
+    assert_eq!(encoding(&mut c, "w"), Frame::bulk("listpack"));
+    assert_eq!(c.cmd(&["ZADD", "w", "0", "extra"]), Frame::Integer(1));
+    assert_eq!(encoding(&mut c, "w"), Frame::bulk("skiplist"));
+    assert_eq!(c.cmd(&["ZRANGE", "w", "0", "1"]), Frame::Array(vec![Frame::bulk("extra"), Frame::bulk("m1")]));
 });
 
 server_test!(zadd_nx_and_xx_add_only_new_or_only_existing_members, |srv| {

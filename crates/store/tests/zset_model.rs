@@ -1,7 +1,8 @@
 //! Model-based test of the sorted set structure: random operation sequences run against
 //! `ZSet` and against a `BTreeSet<(score, member)>` + `HashMap<member, score>` model must
 //! agree on every observation (scores, ranks, access by rank, rank/score/lex ranges,
-//! removals), and the skiplist's internal invariants must hold after every step.
+//! removals), and the structure's internal invariants must hold after every step, in both
+//! of its forms (the small vector, and the hash with the tree) and across the change.
 
 use std::collections::{BTreeSet, HashMap};
 use std::ops::Range;
@@ -90,9 +91,14 @@ enum Op {
     Observe(ScoreRange, LexRange, usize, usize),
 }
 
-/// Member `i`; every third one too long to be kept inline (`CompactBytes`).
+/// Member `i`; every third one too long to be kept inline (`CompactBytes`), and member 39
+/// too long for a small set, so that adding it moves a small set to the large form.
 fn member(i: u8) -> Bytes {
-    let padding = if i.is_multiple_of(3) { "-".repeat(24) } else { String::new() };
+    let padding = match i {
+        39 => "-".repeat(70),
+        _ if i.is_multiple_of(3) => "-".repeat(24),
+        _ => String::new(),
+    };
     Bytes::from(format!("m{i:02}{padding}"))
 }
 
@@ -168,8 +174,13 @@ fn check_everything(z: &ZSet, m: &Model, same_score: bool, observe: Option<(&Sco
     }
 }
 
+/// Runs `ops` on a set that starts small (and may grow) and on one that starts large.
 fn run(ops: Vec<Op>, same_score: bool) {
-    let mut z = ZSet::new();
+    run_on(ZSet::new(), ops.clone(), same_score);
+    run_on(ZSet::new_large(), ops, same_score);
+}
+
+fn run_on(mut z: ZSet, ops: Vec<Op>, same_score: bool) {
     let mut m = Model::default();
     for op in ops {
         let mut observe = None;

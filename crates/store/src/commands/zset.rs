@@ -2188,7 +2188,7 @@ mod tests {
         each_store(|c| {
             c.run(&["ZADD", "z", "1", "a"]);
             assert_eq!(c.run(&["TYPE", "z"]), Frame::Simple("zset".into()));
-            assert_eq!(c.run(&["OBJECT", "ENCODING", "z"]), bulk("skiplist"));
+            assert_eq!(c.run(&["OBJECT", "ENCODING", "z"]), bulk("listpack"));
         });
     }
 

@@ -14,11 +14,14 @@
 //! and a B+tree descent misses the cache a few times where a skiplist's misses at almost
 //! every step. See the `tree` module for its shape and invariants.
 //!
-//! Encoding: Redis stores small sorted sets as a `listpack` and converts them to a
-//! `skiplist` past `zset-max-listpack-entries`/`-value`. Tandem has one representation for
-//! every size, and OBJECT ENCODING reports it as `skiplist`, the name Redis gives its
-//! hash-plus-order encoding (clients and tools know no other), even for a sorted set
-//! Redis would report as `listpack`.
+//! Encoding: like Redis, a small sorted set is one packed array and a large one the hash plus
+//! the order. Up to [`SMALL_ENTRIES`] members of up to [`SMALL_MEMBER`] bytes (Redis's
+//! default `zset-max-listpack-entries` and `-value`) live in one vector of (member, score)
+//! in rank order, searched linearly by member and by binary search by rank or range, which
+//! OBJECT ENCODING reports as `listpack`; a set that outgrows it moves to the hash and tree
+//! for good (`skiplist`), as Redis's does. A one-member set was 725 bytes in the hash and
+//! tree (empty tables, leaf arenas) against Redis's 105. The limits are fixed: CONFIG
+//! accepts `zset-max-listpack-*` but they do not move them.
 //!
 //! Scores are never NaN (the command layer rejects NaN before it gets here). `-0` and `0`
 //! compare equal, as they do in Redis, so they tie and the member decides the order; a
@@ -47,11 +50,35 @@ use tree::Tree;
 /// (64 scores are 8 cache lines, searched in 6 steps).
 const FANOUT: usize = 32;
 
+/// Most members of a sorted set kept as one vector (Redis's `zset-max-listpack-entries`).
+pub const SMALL_ENTRIES: usize = 128;
+/// Longest member a sorted set kept as one vector may hold (`zset-max-listpack-value`).
+pub const SMALL_MEMBER: usize = 64;
+
 /// A sorted set value. See the module documentation.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct ZSet {
+    repr: Repr,
+}
+
+#[derive(Clone)]
+enum Repr {
+    /// At most [`SMALL_ENTRIES`] members of at most [`SMALL_MEMBER`] bytes, in rank order.
+    Small(Vec<(CompactBytes, f64)>),
+    Large(Box<Large>),
+}
+
+/// A large sorted set: the hash member → score and the order (see the module docs).
+#[derive(Clone, Default)]
+struct Large {
     scores: IndexMap<CompactBytes, f64, super::TableHasher>,
     order: Tree<FANOUT>,
+}
+
+impl Default for ZSet {
+    fn default() -> ZSet {
+        ZSet { repr: Repr::Small(Vec::new()) }
+    }
 }
 
 impl ZSet {
@@ -59,42 +86,99 @@ impl ZSet {
         ZSet::default()
     }
 
+    /// An empty set in the large representation from the start (tests run both).
+    #[doc(hidden)]
+    pub fn new_large() -> ZSet {
+        ZSet { repr: Repr::Large(Box::default()) }
+    }
+
     /// The encoding OBJECT ENCODING reports (see the module documentation).
     pub fn encoding(&self) -> &'static str {
-        "skiplist"
+        match self.repr {
+            Repr::Small(_) => "listpack",
+            Repr::Large(_) => "skiplist",
+        }
     }
 
     pub fn len(&self) -> usize {
-        self.scores.len()
+        match &self.repr {
+            Repr::Small(v) => v.len(),
+            Repr::Large(l) => l.scores.len(),
+        }
     }
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
-    /// The score of `member`, in O(1).
+    /// Where `member` is in a small set's vector.
+    fn small_position(v: &[(CompactBytes, f64)], member: &[u8]) -> Option<usize> {
+        v.iter().position(|(m, _)| m.as_slice() == member)
+    }
+
+    /// The score of `member`: O(1) in a large set, a scan of at most [`SMALL_ENTRIES`] in a
+    /// small one.
     pub fn score(&self, member: &[u8]) -> Option<f64> {
-        self.scores.get(member).copied()
+        match &self.repr {
+            Repr::Small(v) => Self::small_position(v, member).map(|i| v[i].1),
+            Repr::Large(l) => l.scores.get(member).copied(),
+        }
     }
 
     pub fn contains(&self, member: &[u8]) -> bool {
-        self.scores.contains_key(member)
+        self.score(member).is_some()
     }
 
     /// Sets the score of `member`, adding it if it is new (as a copy of its bytes); returns
     /// the score it had. Setting a score equal to the current one changes nothing.
     pub fn insert(&mut self, member: &[u8], score: f64) -> Option<f64> {
         debug_assert!(!score.is_nan(), "a sorted set score is never NaN");
-        // One hash lookup whether the member is new or not.
-        let (index, old) = self.scores.insert_full(CompactBytes::from(member), score);
-        match old {
-            None => self.order.insert(score, CompactBytes::from(member)),
+        let Repr::Small(v) = &mut self.repr else { return self.large_insert(member, score) };
+        match Self::small_position(v, member) {
             // Equal scores include 0 over -0: the stored -0 stays (see the module docs).
-            Some(old) if old == score => self.scores[index] = old,
+            Some(i) if v[i].1 == score => Some(v[i].1),
+            Some(i) => {
+                let (stored, old) = v.remove(i);
+                let at = v.partition_point(|(m, s)| tree::before(*s, m, score, member));
+                v.insert(at, (stored, score));
+                Some(old)
+            }
+            None if v.len() < SMALL_ENTRIES && member.len() <= SMALL_MEMBER => {
+                let at = v.partition_point(|(m, s)| tree::before(*s, m, score, member));
+                v.reserve_exact(1);
+                v.insert(at, (CompactBytes::from(member), score));
+                None
+            }
+            None => {
+                self.grow();
+                self.large_insert(member, score)
+            }
+        }
+    }
+
+    /// Moves a small set to the large representation, for good.
+    fn grow(&mut self) {
+        let Repr::Small(v) = &mut self.repr else { return };
+        let mut large = Large::default();
+        for (member, score) in std::mem::take(v) {
+            large.scores.insert(member.clone(), score);
+            large.order.insert(score, member);
+        }
+        self.repr = Repr::Large(Box::new(large));
+    }
+
+    fn large_insert(&mut self, member: &[u8], score: f64) -> Option<f64> {
+        let Repr::Large(l) = &mut self.repr else { unreachable!("large_insert on a small set") };
+        // One hash lookup whether the member is new or not.
+        let (index, old) = l.scores.insert_full(CompactBytes::from(member), score);
+        match old {
+            None => l.order.insert(score, CompactBytes::from(member)),
+            // Equal scores include 0 over -0: the stored -0 stays (see the module docs).
+            Some(old) if old == score => l.scores[index] = old,
             Some(old) => {
-                let stored = self.order.remove(old, member);
+                let stored = l.order.remove(old, member);
                 debug_assert!(stored.is_some(), "hash and tree disagree");
-                self.order.insert(score, stored.unwrap_or_else(|| CompactBytes::from(member)));
+                l.order.insert(score, stored.unwrap_or_else(|| CompactBytes::from(member)));
             }
         }
         old
@@ -102,38 +186,65 @@ impl ZSet {
 
     /// Removes `member`, returning its score.
     pub fn remove(&mut self, member: &[u8]) -> Option<f64> {
-        let (member, score) = self.scores.swap_remove_entry(member)?;
-        let removed = self.order.remove(score, &member);
-        debug_assert!(removed.is_some(), "hash and tree disagree");
-        self.after_removal();
-        Some(score)
+        match &mut self.repr {
+            Repr::Small(v) => {
+                let (_, score) = v.remove(Self::small_position(v, member)?);
+                Self::small_shrink(v);
+                Some(score)
+            }
+            Repr::Large(l) => {
+                let (member, score) = l.scores.swap_remove_entry(member)?;
+                let removed = l.order.remove(score, &member);
+                debug_assert!(removed.is_some(), "hash and tree disagree");
+                l.after_removal();
+                Some(score)
+            }
+        }
     }
 
-    /// The 0-based position of `member` in ascending order, in O(log N).
+    /// The 0-based position of `member` in ascending order, in O(log N) (large) or a scan
+    /// (small).
     pub fn rank(&self, member: &[u8]) -> Option<usize> {
-        let score = self.score(member)?;
-        self.order.rank(score, member)
+        match &self.repr {
+            Repr::Small(v) => Self::small_position(v, member),
+            Repr::Large(l) => l.order.rank(*l.scores.get(member)?, member),
+        }
     }
 
     /// The member at 0-based position `rank` in ascending order, in O(log N).
     pub fn get(&self, rank: usize) -> Option<(&[u8], f64)> {
-        self.order.get(rank)
+        match &self.repr {
+            Repr::Small(v) => v.get(rank).map(|(m, s)| (m.as_slice(), *s)),
+            Repr::Large(l) => l.order.get(rank),
+        }
     }
 
-    /// The member at `position` of the hash table (not a rank): with a random position, a
-    /// uniformly random member in O(1).
+    /// The member at `position` of the hash table (not a rank; in a small set it is the
+    /// rank): with a random position, a uniformly random member in O(1).
     pub fn get_index(&self, position: usize) -> Option<(&[u8], f64)> {
-        self.scores.get_index(position).map(|(m, s)| (m.as_slice(), *s))
+        match &self.repr {
+            Repr::Small(_) => self.get(position),
+            Repr::Large(l) => l.scores.get_index(position).map(|(m, s)| (m.as_slice(), *s)),
+        }
     }
 
     /// One step of ZSCAN: visits about `count` members from `cursor` (see
     /// `types::hash::scan_positions`) and returns the cursor to continue from, 0 when done.
+    /// A small set is visited whole in one step, as Redis scans a listpack.
     pub fn scan(&self, cursor: u64, count: usize, mut visit: impl FnMut(&[u8], f64)) -> u64 {
-        scan_positions(self.scores.len(), cursor, count, |i| {
-            if let Some((member, score)) = self.scores.get_index(i) {
-                visit(member, *score);
+        match &self.repr {
+            Repr::Small(v) => {
+                for (member, score) in v {
+                    visit(member, *score);
+                }
+                0
             }
-        })
+            Repr::Large(l) => scan_positions(l.scores.len(), cursor, count, |i| {
+                if let Some((member, score)) = l.scores.get_index(i) {
+                    visit(member, *score);
+                }
+            }),
+        }
     }
 
     /// The lowest-ranked member.
@@ -154,7 +265,23 @@ impl ZSet {
     /// The members at positions `ranks` in ascending order (`.rev()` walks them from the
     /// end), clamped to the set. Finding the ends is O(log N); each step is O(1).
     pub fn range(&self, ranks: Range<usize>) -> Iter<'_> {
-        self.order.range(ranks.start, ranks.end)
+        match &self.repr {
+            Repr::Small(v) => {
+                let end = ranks.end.min(v.len());
+                let start = ranks.start.min(end);
+                Iter::Small(v[start..end].iter())
+            }
+            Repr::Large(l) => Iter::Large(l.order.range(ranks.start, ranks.end)),
+        }
+    }
+
+    /// How many members from the start satisfy `holds(score, member)`, which must hold
+    /// for a prefix of the order, in O(log N).
+    fn count_while(&self, holds: impl Fn(f64, &[u8]) -> bool) -> usize {
+        match &self.repr {
+            Repr::Small(v) => v.partition_point(|(m, s)| holds(*s, m)),
+            Repr::Large(l) => l.order.count_while(holds),
+        }
     }
 
     /// The positions of the members whose score is within `range`, in O(log N).
@@ -162,8 +289,8 @@ impl ZSet {
         if range.is_empty() {
             return 0..0;
         }
-        let start = self.order.count_while(|score, _| !range.above_min(score));
-        let end = self.order.count_while(|score, _| range.below_max(score));
+        let start = self.count_while(|score, _| !range.above_min(score));
+        let end = self.count_while(|score, _| range.below_max(score));
         start..end.max(start)
     }
 
@@ -174,23 +301,34 @@ impl ZSet {
         if range.is_empty() {
             return 0..0;
         }
-        let start = self.order.count_while(|_, member| !range.above_min(member));
-        let end = self.order.count_while(|_, member| range.below_max(member));
+        let start = self.count_while(|_, member| !range.above_min(member));
+        let end = self.count_while(|_, member| range.below_max(member));
         start..end.max(start)
     }
 
     /// Removes the members at positions `ranks`, returning how many were removed, in
     /// O(log N + M) for M removed.
     pub fn remove_range(&mut self, ranks: Range<usize>) -> usize {
-        // The tree clamps `ranks` to the set.
-        let scores = &mut self.scores;
-        let removed = self.order.remove_ranks(ranks.start, ranks.end, |member| {
-            scores.swap_remove(&member[..]);
-        });
-        if removed > 0 {
-            self.after_removal();
+        match &mut self.repr {
+            Repr::Small(v) => {
+                let end = ranks.end.min(v.len());
+                let start = ranks.start.min(end);
+                v.drain(start..end);
+                Self::small_shrink(v);
+                end - start
+            }
+            Repr::Large(l) => {
+                // The tree clamps `ranks` to the set.
+                let scores = &mut l.scores;
+                let removed = l.order.remove_ranks(ranks.start, ranks.end, |member| {
+                    scores.swap_remove(&member[..]);
+                });
+                if removed > 0 {
+                    l.after_removal();
+                }
+                removed
+            }
         }
-        removed
     }
 
     /// Removes and returns the lowest-ranked member.
@@ -207,6 +345,51 @@ impl ZSet {
         Some((member, score))
     }
 
+    /// A small set gives back room a shrinking vector no longer needs.
+    fn small_shrink(v: &mut Vec<(CompactBytes, f64)>) {
+        if v.capacity() > 4 && v.len() * 2 < v.capacity() {
+            v.shrink_to_fit();
+        }
+    }
+
+    /// Checks every structural invariant (a small set's order and limits; the tree's, and
+    /// hash and tree agreeing), panicking on the first violation. For tests; O(N · levels).
+    #[doc(hidden)]
+    pub fn assert_consistent(&self) {
+        match &self.repr {
+            Repr::Small(v) => {
+                assert!(v.len() <= SMALL_ENTRIES, "small set of {} members", v.len());
+                for pair in v.windows(2) {
+                    let ((m1, s1), (m2, s2)) = (&pair[0], &pair[1]);
+                    assert!(tree::before(*s1, m1, *s2, m2), "order broken at {m2:?}");
+                }
+                assert!(v.iter().all(|(m, _)| m.len() <= SMALL_MEMBER), "a long member in a small set");
+            }
+            Repr::Large(l) => {
+                l.order.assert_consistent();
+                assert_eq!(l.order.len(), l.scores.len(), "tree and hash sizes differ");
+                for (member, score) in self.iter() {
+                    assert_eq!(
+                        l.scores.get(member).map(|s| s.to_bits()),
+                        Some(score.to_bits()),
+                        "hash disagrees on {member:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    /// The hash table's capacity (large sets; 0 for small ones). For tests.
+    #[cfg(test)]
+    fn table_capacity(&self) -> usize {
+        match &self.repr {
+            Repr::Small(_) => 0,
+            Repr::Large(l) => l.scores.capacity(),
+        }
+    }
+}
+
+impl Large {
     /// Releases memory a shrinking set no longer needs (after every removal).
     fn after_removal(&mut self) {
         let capacity = self.scores.capacity();
@@ -214,26 +397,11 @@ impl ZSet {
             self.scores.shrink_to_fit();
         }
     }
-
-    /// Checks every structural invariant (the tree's, and hash and tree agreeing),
-    /// panicking on the first violation. For tests; O(N · levels).
-    #[doc(hidden)]
-    pub fn assert_consistent(&self) {
-        self.order.assert_consistent();
-        assert_eq!(self.order.len(), self.scores.len(), "tree and hash sizes differ");
-        for (member, score) in self.iter() {
-            assert_eq!(
-                self.scores.get(member).map(|s| s.to_bits()),
-                Some(score.to_bits()),
-                "hash disagrees on {member:?}"
-            );
-        }
-    }
 }
 
 impl PartialEq for ZSet {
     fn eq(&self, other: &ZSet) -> bool {
-        self.len() == other.len() && self.scores.iter().all(|(m, s)| other.scores.get(m) == Some(s))
+        self.len() == other.len() && self.iter().all(|(m, s)| other.score(m) == Some(s))
     }
 }
 
@@ -355,7 +523,39 @@ impl LexRange {
 }
 
 /// Members with their scores, in order, from either end ([`ZSet::range`], [`ZSet::iter`]).
-pub type Iter<'a> = tree::Iter<'a, FANOUT>;
+pub enum Iter<'a> {
+    Small(std::slice::Iter<'a, (CompactBytes, f64)>),
+    Large(tree::Iter<'a, FANOUT>),
+}
+
+impl<'a> Iterator for Iter<'a> {
+    type Item = (&'a [u8], f64);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match self {
+            Iter::Small(it) => it.next().map(|(m, s)| (m.as_slice(), *s)),
+            Iter::Large(it) => it.next(),
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        match self {
+            Iter::Small(it) => it.size_hint(),
+            Iter::Large(it) => it.size_hint(),
+        }
+    }
+}
+
+impl DoubleEndedIterator for Iter<'_> {
+    fn next_back(&mut self) -> Option<Self::Item> {
+        match self {
+            Iter::Small(it) => it.next_back().map(|(m, s)| (m.as_slice(), *s)),
+            Iter::Large(it) => it.next_back(),
+        }
+    }
+}
+
+impl ExactSizeIterator for Iter<'_> {}
 
 #[cfg(test)]
 mod tests {
@@ -472,7 +672,7 @@ mod tests {
             z.remove(format!("{i:04}").as_bytes());
         }
         z.assert_consistent();
-        assert!(z.scores.capacity() < 1000, "hash capacity {}", z.scores.capacity());
+        assert!(z.table_capacity() < 1000, "hash capacity {}", z.table_capacity());
         assert_eq!(z.first().map(|(m, _)| m.to_vec()), Some(b"0900".to_vec()));
     }
 
@@ -494,6 +694,42 @@ mod tests {
         bz.remove(b"z");
         assert_eq!(a, bz);
         assert_eq!(a.clone(), a);
-        assert_eq!(a.encoding(), "skiplist");
+        assert_eq!(a.encoding(), "listpack");
+        let mut large = ZSet::new_large();
+        large.insert(b"y", 2.0);
+        large.insert(b"x", 1.0);
+        assert_eq!(large.encoding(), "skiplist");
+        assert_eq!(large, a);
+    }
+
+    #[test]
+    fn a_small_set_grows_past_128_members_or_a_65_byte_member_and_stays_grown() {
+        let mut z: ZSet = (0..SMALL_ENTRIES).map(|i| (b(&format!("m{i:03}")), i as f64)).collect();
+        assert_eq!(z.encoding(), "listpack");
+        z.insert(b"m000", -1.0);
+        assert_eq!(z.encoding(), "listpack", "a new score for a member is no new member");
+        z.insert(b"one-more", 0.5);
+        assert_eq!(z.encoding(), "skiplist");
+        assert_eq!(z.len(), SMALL_ENTRIES + 1);
+        assert_eq!(z.rank(b"one-more"), Some(1));
+        z.assert_consistent();
+        z.remove_range(0..SMALL_ENTRIES);
+        assert_eq!(z.encoding(), "skiplist", "a set never shrinks back");
+
+        let mut z = ZSet::new();
+        z.insert(&[b'x'; SMALL_MEMBER], 1.0);
+        assert_eq!(z.encoding(), "listpack");
+        z.insert(&[b'y'; SMALL_MEMBER + 1], 2.0);
+        assert_eq!(z.encoding(), "skiplist");
+        assert_eq!(z.get(1).map(|(m, _)| m.len()), Some(SMALL_MEMBER + 1));
+        z.assert_consistent();
+    }
+
+    #[test]
+    fn a_small_set_is_scanned_whole_in_one_step() {
+        let z: ZSet = (0..50).map(|i| (b(&format!("m{i:02}")), i as f64)).collect();
+        let mut seen = Vec::new();
+        assert_eq!(z.scan(0, 5, |m, _| seen.push(m.to_vec())), 0);
+        assert_eq!(seen.len(), 50);
     }
 }

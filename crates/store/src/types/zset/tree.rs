@@ -44,7 +44,7 @@ const REBUILD_MIN_FREE: usize = 32;
 /// True if (`s1`, `m1`) sorts before (`s2`, `m2`): by score, then by member bytes. Scores
 /// are never NaN, and -0 ties with 0.
 #[inline]
-fn before(s1: f64, m1: &[u8], s2: f64, m2: &[u8]) -> bool {
+pub(super) fn before(s1: f64, m1: &[u8], s2: f64, m2: &[u8]) -> bool {
     s1 < s2 || (s1 == s2 && m1 < m2)
 }
 

@@ -63,11 +63,27 @@ server_test!(hsetnx_sets_only_a_missing_field, |srv| {
     assert_eq!(c.cmd(&["HLEN", "h"]), Frame::Integer(2));
 });
 
-server_test!(a_hash_reports_its_type_and_encoding, |srv| {
+server_test!(a_hash_is_a_listpack_until_it_outgrows_redis_limits, |srv| {
     let mut c = srv.raw();
+    let encoding = |c: &mut RawConn, key: &str| c.cmd(&["OBJECT", "ENCODING", key]);
     assert_eq!(c.cmd(&["HSET", "h", "f", "v"]), Frame::Integer(1));
     assert_eq!(c.cmd(&["TYPE", "h"]), Frame::simple("hash"));
-    assert_eq!(c.cmd(&["OBJECT", "ENCODING", "h"]), Frame::bulk("hashtable"));
+    assert_eq!(encoding(&mut c, "h"), Frame::bulk("listpack"));
+    let long = "x".repeat(65);
+    assert_eq!(c.cmd(&["HSET", "h", "f", &long]), Frame::Integer(0));
+    assert_eq!(encoding(&mut c, "h"), Frame::bulk("hashtable"), "a 65-byte value");
+    assert_eq!(c.cmd(&["HSET", "h", "f", "v"]), Frame::Integer(0));
+    assert_eq!(encoding(&mut c, "h"), Frame::bulk("hashtable"), "a hash never converts back");
+    assert_eq!(c.cmd(&["HSET", "k", &long, "v"]), Frame::Integer(1));
+    assert_eq!(encoding(&mut c, "k"), Frame::bulk("hashtable"), "a 65-byte field");
+    for i in 1..=512 {
+        c.cmd(&["HSET", "w", &format!("f{i}"), "v"]);
+    }
+    assert_eq!(encoding(&mut c, "w"), Frame::bulk("listpack"));
+    assert_eq!(c.cmd(&["HSET", "w", "extra", "v"]), Frame::Integer(1));
+    assert_eq!(encoding(&mut c, "w"), Frame::bulk("hashtable"));
+    assert_eq!(c.cmd(&["HLEN", "w"]), Frame::Integer(513));
+    assert_eq!(c.cmd(&["HGET", "w", "f1"]), Frame::bulk("v"));
 });
 
 server_test!(hgetall_is_a_flat_array_in_resp2_and_a_map_in_resp3, |srv| {

@@ -19,7 +19,10 @@ use store::testing::{TestClient, STORES};
 
 const KEYS: &[&str] = &["a", "b", "c"];
 const FIELDS: &[&str] = &["f", "g", "h", ""];
-const VALUES: &[&str] = &["1", "10", "-5", "abc", "", "3.5"];
+/// The last is longer than a small hash may hold (65 bytes): setting it moves the hash to
+/// its large form, so both forms and the change between them are exercised.
+const VALUES: &[&str] =
+    &["1", "10", "-5", "abc", "", "3.5", "a-value-longer-than-a-small-hash-holds-its-65-bytes-make-it-big!!"];
 const WRONGTYPE: &str = "WRONGTYPE Operation against a key holding the wrong kind of value";
 
 fn key() -> impl Strategy<Value = String> {

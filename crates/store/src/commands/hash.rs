@@ -492,10 +492,10 @@ mod tests {
     }
 
     #[test]
-    fn object_encoding_of_a_hash_is_hashtable() {
+    fn object_encoding_of_a_small_hash_is_listpack() {
         each_store(|c| {
             c.run(&["HSET", "h", "f", "v"]);
-            assert_eq!(c.run(&["OBJECT", "ENCODING", "h"]), bulk("hashtable"));
+            assert_eq!(c.run(&["OBJECT", "ENCODING", "h"]), bulk("listpack"));
             assert_eq!(c.run(&["TYPE", "h"]), Frame::simple("hash"));
         });
     }

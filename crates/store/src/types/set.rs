@@ -39,7 +39,7 @@ pub struct Set {
 
 #[derive(Clone, Debug)]
 enum Repr {
-    /// Sorted and distinct.
+    /// Sorted and distinct, in an allocation of exactly their size.
     Ints(Vec<i64>),
     Table(IndexSet<CompactBytes, Hasher>),
 }
@@ -90,6 +90,7 @@ impl Set {
             return self.insert(member, max_intset);
         };
         let Err(at) = v.binary_search(&n) else { return false };
+        v.reserve_exact(1);
         v.insert(at, n);
         if v.len() > max_intset {
             self.convert();

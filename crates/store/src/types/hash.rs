@@ -112,7 +112,7 @@ impl Hash {
                     false
                 }
                 None if v.len() < SMALL_ENTRIES => {
-                    v.reserve_exact(1);
+                    super::reserve_one(v);
                     v.push((CompactBytes::from(field), CompactBytes::from(value)));
                     true
                 }

@@ -6,6 +6,14 @@ pub mod set;
 pub mod stream;
 pub mod zset;
 
+/// Makes room for one more element in a compact collection's vector (a small hash or
+/// sorted set, an intset): exactly one slot while it is tiny, then an eighth more, so that
+/// no more than an eighth of it is ever empty and building it copies each element a
+/// bounded number of times (a slot at a time would copy it once per later insert).
+pub(crate) fn reserve_one<T>(v: &mut Vec<T>) {
+    v.reserve_exact((v.len() / 8).max(1));
+}
+
 use std::hash::BuildHasher;
 use std::sync::OnceLock;
 

@@ -90,7 +90,7 @@ impl Set {
             return self.insert(member, max_intset);
         };
         let Err(at) = v.binary_search(&n) else { return false };
-        v.reserve_exact(1);
+        super::reserve_one(v);
         v.insert(at, n);
         if v.len() > max_intset {
             self.convert();

@@ -145,7 +145,7 @@ impl ZSet {
             }
             None if v.len() < SMALL_ENTRIES && member.len() <= SMALL_MEMBER => {
                 let at = v.partition_point(|(m, s)| tree::before(*s, m, score, member));
-                v.reserve_exact(1);
+                super::reserve_one(v);
                 v.insert(at, (CompactBytes::from(member), score));
                 None
             }

@@ -269,9 +269,9 @@ impl ZSet {
             Repr::Small(v) => {
                 let end = ranks.end.min(v.len());
                 let start = ranks.start.min(end);
-                Iter::Small(v[start..end].iter())
+                Iter(IterRepr::Small(v[start..end].iter()))
             }
-            Repr::Large(l) => Iter::Large(l.order.range(ranks.start, ranks.end)),
+            Repr::Large(l) => Iter(IterRepr::Large(l.order.range(ranks.start, ranks.end))),
         }
     }
 
@@ -523,7 +523,9 @@ impl LexRange {
 }
 
 /// Members with their scores, in order, from either end ([`ZSet::range`], [`ZSet::iter`]).
-pub enum Iter<'a> {
+pub struct Iter<'a>(IterRepr<'a>);
+
+enum IterRepr<'a> {
     Small(std::slice::Iter<'a, (CompactBytes, f64)>),
     Large(tree::Iter<'a, FANOUT>),
 }
@@ -532,25 +534,25 @@ impl<'a> Iterator for Iter<'a> {
     type Item = (&'a [u8], f64);
 
     fn next(&mut self) -> Option<Self::Item> {
-        match self {
-            Iter::Small(it) => it.next().map(|(m, s)| (m.as_slice(), *s)),
-            Iter::Large(it) => it.next(),
+        match &mut self.0 {
+            IterRepr::Small(it) => it.next().map(|(m, s)| (m.as_slice(), *s)),
+            IterRepr::Large(it) => it.next(),
         }
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        match self {
-            Iter::Small(it) => it.size_hint(),
-            Iter::Large(it) => it.size_hint(),
+        match &self.0 {
+            IterRepr::Small(it) => it.size_hint(),
+            IterRepr::Large(it) => it.size_hint(),
         }
     }
 }
 
 impl DoubleEndedIterator for Iter<'_> {
     fn next_back(&mut self) -> Option<Self::Item> {
-        match self {
-            Iter::Small(it) => it.next_back().map(|(m, s)| (m.as_slice(), *s)),
-            Iter::Large(it) => it.next_back(),
+        match &mut self.0 {
+            IterRepr::Small(it) => it.next_back().map(|(m, s)| (m.as_slice(), *s)),
+            IterRepr::Large(it) => it.next_back(),
         }
     }
 }

@@ -82,15 +82,10 @@ impl Hash {
         self.len() == 0
     }
 
-    /// Where `field` is in a small hash's vector.
-    fn small_position(v: &[(CompactBytes, CompactBytes)], field: &[u8]) -> Option<usize> {
-        v.iter().position(|(f, _)| f.as_slice() == field)
-    }
-
     /// The value of `field`.
     pub fn get(&self, field: &[u8]) -> Option<&[u8]> {
         match &self.repr {
-            Repr::Small(v) => Self::small_position(v, field).map(|i| v[i].1.as_slice()),
+            Repr::Small(v) => super::position_of(v, field).map(|i| v[i].1.as_slice()),
             Repr::Large(m) => m.get(field).map(CompactBytes::as_slice),
         }
     }
@@ -106,7 +101,7 @@ impl Hash {
             self.grow();
         }
         match &mut self.repr {
-            Repr::Small(v) => match Self::small_position(v, field) {
+            Repr::Small(v) => match super::position_of(v, field) {
                 Some(i) => {
                     v[i].1 = CompactBytes::from(value);
                     false
@@ -140,11 +135,9 @@ impl Hash {
     pub fn remove(&mut self, field: &[u8]) -> bool {
         match &mut self.repr {
             Repr::Small(v) => {
-                let Some(i) = Self::small_position(v, field) else { return false };
+                let Some(i) = super::position_of(v, field) else { return false };
                 v.remove(i);
-                if v.capacity() > 4 && v.len() * 2 < v.capacity() {
-                    v.shrink_to_fit();
-                }
+                super::release_spare(v);
                 true
             }
             Repr::Large(m) => m.swap_remove(field).is_some(),

@@ -14,6 +14,21 @@ pub(crate) fn reserve_one<T>(v: &mut Vec<T>) {
     v.reserve_exact((v.len() / 8).max(1));
 }
 
+/// Gives back the room a compact collection's vector no longer needs once it is less than
+/// half full (after a removal).
+pub(crate) fn release_spare<T>(v: &mut Vec<T>) {
+    if v.capacity() > 4 && v.len() * 2 < v.capacity() {
+        v.shrink_to_fit();
+    }
+}
+
+/// Where the entry keyed `key` is in a compact collection's vector of (key, _) pairs
+/// (a small hash's fields, a small sorted set's members): a linear search, as Redis
+/// searches a listpack.
+pub(crate) fn position_of<T>(v: &[(crate::compact::CompactBytes, T)], key: &[u8]) -> Option<usize> {
+    v.iter().position(|(k, _)| k.as_slice() == key)
+}
+
 use std::hash::BuildHasher;
 use std::sync::OnceLock;
 

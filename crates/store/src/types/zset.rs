@@ -111,16 +111,11 @@ impl ZSet {
         self.len() == 0
     }
 
-    /// Where `member` is in a small set's vector.
-    fn small_position(v: &[(CompactBytes, f64)], member: &[u8]) -> Option<usize> {
-        v.iter().position(|(m, _)| m.as_slice() == member)
-    }
-
     /// The score of `member`: O(1) in a large set, a scan of at most [`SMALL_ENTRIES`] in a
     /// small one.
     pub fn score(&self, member: &[u8]) -> Option<f64> {
         match &self.repr {
-            Repr::Small(v) => Self::small_position(v, member).map(|i| v[i].1),
+            Repr::Small(v) => super::position_of(v, member).map(|i| v[i].1),
             Repr::Large(l) => l.scores.get(member).copied(),
         }
     }
@@ -134,7 +129,7 @@ impl ZSet {
     pub fn insert(&mut self, member: &[u8], score: f64) -> Option<f64> {
         debug_assert!(!score.is_nan(), "a sorted set score is never NaN");
         let Repr::Small(v) = &mut self.repr else { return self.large_insert(member, score) };
-        match Self::small_position(v, member) {
+        match super::position_of(v, member) {
             // Equal scores include 0 over -0: the stored -0 stays (see the module docs).
             Some(i) if v[i].1 == score => Some(v[i].1),
             Some(i) => {
@@ -188,8 +183,8 @@ impl ZSet {
     pub fn remove(&mut self, member: &[u8]) -> Option<f64> {
         match &mut self.repr {
             Repr::Small(v) => {
-                let (_, score) = v.remove(Self::small_position(v, member)?);
-                Self::small_shrink(v);
+                let (_, score) = v.remove(super::position_of(v, member)?);
+                super::release_spare(v);
                 Some(score)
             }
             Repr::Large(l) => {
@@ -206,7 +201,7 @@ impl ZSet {
     /// (small).
     pub fn rank(&self, member: &[u8]) -> Option<usize> {
         match &self.repr {
-            Repr::Small(v) => Self::small_position(v, member),
+            Repr::Small(v) => super::position_of(v, member),
             Repr::Large(l) => l.order.rank(*l.scores.get(member)?, member),
         }
     }
@@ -314,7 +309,7 @@ impl ZSet {
                 let end = ranks.end.min(v.len());
                 let start = ranks.start.min(end);
                 v.drain(start..end);
-                Self::small_shrink(v);
+                super::release_spare(v);
                 end - start
             }
             Repr::Large(l) => {
@@ -343,13 +338,6 @@ impl ZSet {
         let (member, score) = self.last().map(|(m, s)| (Bytes::copy_from_slice(m), s))?;
         self.remove(&member);
         Some((member, score))
-    }
-
-    /// A small set gives back room a shrinking vector no longer needs.
-    fn small_shrink(v: &mut Vec<(CompactBytes, f64)>) {
-        if v.capacity() > 4 && v.len() * 2 < v.capacity() {
-            v.shrink_to_fit();
-        }
     }
 
     /// Checks every structural invariant (a small set's order and limits; the tree's, and

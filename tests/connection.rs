@@ -283,3 +283,36 @@ server_test!(config_set_timeout_applies_to_connected_clients, |srv| {
     );
     wait_for_idle_close(&mut idle, &mut active);
 });
+
+/// One `name:value` line of an INFO reply.
+fn info_line(info: &Frame, name: &str) -> String {
+    let text = text(info);
+    let prefix = format!("{name}:");
+    text.lines().find_map(|l| l.strip_prefix(&prefix)).unwrap_or_else(|| panic!("no {name} in {text:?}")).to_string()
+}
+
+// A session adds what a pipeline counted to the shared statistics once per batch (see
+// `store::batch`): INFO later in the same pipeline, and any client once the replies are
+// out, must see every command before it, as in Redis.
+server_test!(statistics_count_every_pipelined_command_before_info_and_replies, |srv| {
+    let mut c = srv.raw();
+    let words = |s: &str| s.split(' ').map(str::to_string).collect::<Vec<_>>();
+    let commands: Vec<Vec<String>> =
+        ["CONFIG RESETSTAT", "SET a 1", "GET a", "GET missing", "LPUSH l x y", "INCR n", "INFO stats"]
+            .into_iter()
+            .map(words)
+            .collect();
+    let replies = pipeline(&mut c, &commands);
+    let info = &replies[6];
+    assert_eq!(info_line(info, "total_commands_processed"), "6");
+    assert_eq!(info_line(info, "keyspace_hits"), "1");
+    assert_eq!(info_line(info, "keyspace_misses"), "1");
+    // Fast commands alone, then another client asks.
+    let fast: Vec<Vec<String>> = ["GET a", "GET a", "GET nothing", "LPOP l"].into_iter().map(words).collect();
+    pipeline(&mut c, &fast);
+    let mut other = srv.raw();
+    let info = other.cmd(&["INFO", "stats"]);
+    assert_eq!(info_line(&info, "total_commands_processed"), "11");
+    assert_eq!(info_line(&info, "keyspace_hits"), "3");
+    assert_eq!(info_line(&info, "keyspace_misses"), "2");
+});

@@ -9,7 +9,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use redis::Value;
-use tandem_suite::{server_test, TestServer};
+use tandem_suite::{server_test, Frame, TestServer};
 
 fn cmd<T: redis::FromRedisValue>(con: &mut redis::Connection, words: &[&str]) -> T {
     let mut c = redis::cmd(words[0]);
@@ -400,4 +400,17 @@ server_test!(an_aof_directory_written_by_redis_7_loads, |srv| {
     let mut con = third.client();
     assert_eq!(cmd::<String>(&mut con, &["GET", "tandem"]), "was here");
     check_redis_fixture(&mut con);
+});
+
+// Changes counted by pipelined fast commands reach `rdb_changes_since_last_save` before
+// a command behind them reads it (one each, as in Redis).
+server_test!(pipelined_changes_are_counted_before_info_persistence, |srv| {
+    let mut c = srv.raw();
+    c.send(b"SAVE\r\nSET a 1\r\nRPUSH l x\r\nINCR n\r\nINFO persistence\r\n");
+    for _ in 0..4 {
+        c.read_frame();
+    }
+    let Frame::Bulk(info) = c.read_frame() else { panic!("INFO must reply with a bulk string") };
+    let info = String::from_utf8(info.to_vec()).expect("utf-8");
+    assert!(info.contains("rdb_changes_since_last_save:3\r\n"), "{info}");
 });

@@ -169,6 +169,9 @@ pub struct ClientState {
     /// The argument vector of the last command run, when nothing kept it: the session hands
     /// it back to its parser for the next request (`RequestParser::recycle`).
     pub spent_argv: Option<Vec<Bytes>>,
+    /// What this client's commands counted for INFO and the save points, not yet added to
+    /// the engine's counters.
+    pub counts: crate::engine::Counts,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -280,6 +283,7 @@ impl ClientRegistry {
             info,
             shown_command: ("", None),
             spent_argv: None,
+            counts: Default::default(),
         })
     }
 

@@ -2,6 +2,7 @@
 //! registry, statistics — and the entry points they call: `execute` for a request and
 //! `active_expire_cycle` for the periodic expiry.
 
+use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, AtomicU16, AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
@@ -30,16 +31,6 @@ pub struct Stats {
 }
 
 impl Stats {
-    pub fn command_called(&self) {
-        self.commands.fetch_add(1, Ordering::Relaxed);
-    }
-
-    /// Records a key lookup by a read command.
-    pub fn lookup(&self, hit: bool) {
-        let c = if hit { &self.keyspace_hits } else { &self.keyspace_misses };
-        c.fetch_add(1, Ordering::Relaxed);
-    }
-
     pub fn add(counter: &AtomicU64, n: u64) {
         counter.fetch_add(n, Ordering::Relaxed);
     }
@@ -59,6 +50,34 @@ impl Stats {
         ] {
             c.store(0, Ordering::Relaxed);
         }
+    }
+}
+
+/// What one client's commands counted that the shared counters have not got yet: they
+/// are added once per batch of pipelined requests, or before a command that may read them
+/// (see `crate::batch`).
+#[derive(Default, Debug)]
+pub struct Counts {
+    commands: Cell<u64>,
+    dirty: Cell<u64>,
+    hits: Cell<u64>,
+    misses: Cell<u64>,
+}
+
+impl Counts {
+    pub fn command(&self) {
+        self.commands.set(self.commands.get() + 1);
+    }
+
+    /// `n` changes (Redis's `dirty`).
+    pub fn dirty(&self, n: u64) {
+        self.dirty.set(self.dirty.get() + n);
+    }
+
+    /// Key lookups by read commands.
+    pub fn lookups(&self, hits: u64, misses: u64) {
+        self.hits.set(self.hits.get() + hits);
+        self.misses.set(self.misses.get() + misses);
     }
 }
 
@@ -233,6 +252,24 @@ impl Engine {
             })
             .collect();
         self.publish_key_events(&mut events);
+    }
+
+    /// Adds what a client counted to the shared counters (see [`Counts`]).
+    pub fn add_counts(&self, counts: &Counts) {
+        for (pending, shared) in [
+            (&counts.commands, &self.stats.commands),
+            (&counts.hits, &self.stats.keyspace_hits),
+            (&counts.misses, &self.stats.keyspace_misses),
+        ] {
+            let n = pending.take();
+            if n > 0 {
+                shared.fetch_add(n, Ordering::Relaxed);
+            }
+        }
+        let dirty = counts.dirty.take();
+        if dirty > 0 {
+            self.persist.add_dirty(dirty);
+        }
     }
 
     /// The keys lazy expiry deleted since the last call; the dispatcher takes them after

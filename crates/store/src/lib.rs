@@ -6,6 +6,7 @@
 //! parsed into arguments) to [`Engine::execute`] with the connection's [`ClientState`] and
 //! write back the [`resp::Frame`] it returns.
 
+pub mod batch;
 pub mod blocking;
 pub mod client;
 pub mod clock;

@@ -192,7 +192,10 @@ impl Session {
     /// ([`Flow::Paused`]), a command blocks ([`Flow::Blocked`]), or the client is to be
     /// closed ([`Flow::Close`]).
     pub fn execute_requests(&mut self, engine: &Engine, pause_at: usize) -> Flow {
+        let batch = crate::batch::Batch::start();
         let flow = self.execute_parsed(engine, pause_at);
+        drop(batch);
+        engine.add_counts(&self.client.counts);
         // The effects of what ran reach the AOF before any reply to it leaves.
         engine.persist.before_reply(&engine.config);
         flow

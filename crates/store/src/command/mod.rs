@@ -15,6 +15,7 @@ use resp::Frame;
 pub use args::Args;
 pub use table::{lookup, CommandSpec, Group, COMMANDS};
 
+use crate::batch::Batch;
 use crate::client::ClientState;
 use crate::commands::transaction;
 use crate::engine::Engine;
@@ -101,6 +102,11 @@ impl Effect {
 }
 
 impl<'a> Ctx<'a> {
+    /// Counts a key lookup by a read command (INFO's `keyspace_hits` / `keyspace_misses`).
+    pub fn lookup(&self, hit: bool) {
+        self.client.counts.lookups(hit as u64, !hit as u64);
+    }
+
     pub fn new(engine: &'a Engine, client: &'a mut ClientState) -> Ctx<'a> {
         Ctx { engine, client, held: None, modified: Modifications::default(), effects: None, dirty: 0 }
     }
@@ -355,7 +361,13 @@ pub(crate) fn call(
     cmd: Resolved,
     argv: Vec<Bytes>,
 ) -> (Frame, Modifications) {
-    engine.stats.command_called();
+    client.counts.command();
+    let fast = cmd.spec.flags & flags::FAST != 0;
+    if !fast || !Batch::active() {
+        // What the batch counted so far is in before a command that may read it (INFO,
+        // SAVE) runs; outside a batch nothing waits.
+        engine.add_counts(&client.counts);
+    }
     let in_exec = held.is_some();
     let writes = may_write(&cmd);
     let _gate = (writes && !in_exec).then(|| engine.persist.write_gate());
@@ -375,6 +387,10 @@ pub(crate) fn call(
     let reply = match (cmd.spec.handler)(&mut ctx, &args) {
         Ok(f) | Err(f) => f,
     };
+    if !fast {
+        // It may have run long: the next view reads the clock again.
+        Batch::stale();
+    }
     let modified = std::mem::take(&mut ctx.modified);
     let (dirty, effects) = (ctx.dirty, ctx.effects.take());
     let argv = args.into_argv();
@@ -404,9 +420,10 @@ pub(crate) fn call(
         }
     }
     if dirty > 0 && !reply.is_error() {
-        // Only when there is something to add: an atomic add of 0 still costs a locked
-        // instruction per read.
-        engine.persist.add_dirty(dirty);
+        client.counts.dirty(dirty);
+    }
+    if !Batch::active() {
+        engine.add_counts(&client.counts);
     }
     match client.block.as_mut() {
         // A command that blocked re-runs as called, unless it said otherwise (XREAD's `$`).

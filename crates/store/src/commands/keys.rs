@@ -88,7 +88,7 @@ fn exists(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let keys = args.rest();
     let found: Vec<bool> = ctx.read_keys(keys, |kv, db| keys.iter().map(|k| kv.peek(db, k).is_some()).collect());
     for &hit in &found {
-        ctx.engine.stats.lookup(hit);
+        ctx.lookup(hit);
     }
     Ok(Frame::Integer(found.iter().filter(|&&hit| hit).count() as i64))
 }
@@ -96,7 +96,7 @@ fn exists(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
 fn type_(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let key = args.bytes()?;
     let name = ctx.read_key(key, |kv, db| kv.peek(db, key).map(|e| e.value.type_name()));
-    ctx.engine.stats.lookup(name.is_some());
+    ctx.lookup(name.is_some());
     Ok(Frame::simple(name.unwrap_or("none")))
 }
 
@@ -198,7 +198,7 @@ fn scan(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     });
     for (n, hit) in [(type_hits, true), (type_misses, false)] {
         for _ in 0..n {
-            ctx.engine.stats.lookup(hit);
+            ctx.lookup(hit);
         }
     }
     Ok(Frame::Array(vec![Frame::bulk(next.to_string()), Frame::Array(found)]))
@@ -321,7 +321,7 @@ fn copy(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
         kv.insert(dst_db, dst.clone(), copy);
         (true, true)
     });
-    ctx.engine.stats.lookup(hit);
+    ctx.lookup(hit);
     if copied {
         ctx.notify_in(dst_db, class::GENERIC, "copy_to", dst);
     }
@@ -361,7 +361,7 @@ fn touch(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
     let keys = args.rest();
     let found: Vec<bool> = ctx.read_keys(keys, |kv, db| keys.iter().map(|k| kv.get(db, k).is_some()).collect());
     for &hit in &found {
-        ctx.engine.stats.lookup(hit);
+        ctx.lookup(hit);
     }
     Ok(Frame::Integer(found.iter().filter(|&&hit| hit).count() as i64))
 }
@@ -523,7 +523,7 @@ fn ttl_generic(ctx: &mut Ctx<'_>, args: &Args, kind: TtlReply) -> CommandResult 
         let now = kv.now();
         kv.peek(db, key).map(|e| (e.expire_at, now))
     });
-    ctx.engine.stats.lookup(found.is_some());
+    ctx.lookup(found.is_some());
     let reply = match found {
         None => -2,
         Some((NO_EXPIRY, _)) => -1,
@@ -559,7 +559,7 @@ fn persist(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
 fn object_lookup<R>(ctx: &mut Ctx<'_>, args: &Args, f: impl Fn(&Entry) -> R) -> Result<Option<R>, Frame> {
     let key = args.bytes()?;
     let found = ctx.read_key(key, |kv, db| kv.peek(db, key).map(&f));
-    ctx.engine.stats.lookup(found.is_some());
+    ctx.lookup(found.is_some());
     Ok(found)
 }
 

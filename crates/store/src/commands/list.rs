@@ -109,7 +109,7 @@ fn read_list(ctx: &mut Ctx<'_>, key: &[u8], f: impl Fn(Option<&List>) -> Command
         let entry = kv.get(db, key);
         (entry.is_some(), as_list(entry).and_then(&f))
     });
-    ctx.engine.stats.lookup(hit);
+    ctx.lookup(hit);
     reply
 }
 

@@ -107,7 +107,7 @@ pub fn scan_command<T: ?Sized>(
         });
         (true, Ok(reply(next, elements)))
     });
-    ctx.engine.stats.lookup(hit);
+    ctx.lookup(hit);
     reply
 }
 

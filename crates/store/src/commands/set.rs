@@ -29,7 +29,6 @@ use crate::command::{Args, CommandResult, CommandSpec, Ctx, Group};
 use crate::commands::hash::{random_count, random_positions};
 use crate::commands::scan::scan_command;
 use crate::commands::typed::{read_typed, typed, update_typed};
-use crate::engine::Stats;
 use crate::error;
 use crate::keyspace::KeyView;
 use crate::notify::class;
@@ -303,8 +302,7 @@ struct Lookups {
 
 impl Lookups {
     fn record(&self, ctx: &Ctx<'_>) {
-        Stats::add(&ctx.engine.stats.keyspace_hits, self.hits);
-        Stats::add(&ctx.engine.stats.keyspace_misses, self.misses);
+        ctx.client.counts.lookups(self.hits, self.misses);
     }
 }
 

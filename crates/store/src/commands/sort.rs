@@ -24,7 +24,6 @@ use resp::Frame;
 use crate::command::flags::*;
 use crate::command::{Args, CommandResult, CommandSpec, Ctx, Group};
 use crate::commands::zset::strtod;
-use crate::engine::Stats;
 use crate::error;
 use crate::keyspace::KeyView;
 use crate::notify::class;
@@ -367,8 +366,7 @@ fn sort_generic(ctx: &mut Ctx<'_>, args: &Args, readonly: bool) -> CommandResult
             ctx.read_keys(&keys, run)
         }
     };
-    Stats::add(&ctx.engine.stats.keyspace_hits, counted.hits);
-    Stats::add(&ctx.engine.stats.keyspace_misses, counted.misses);
+    ctx.client.counts.lookups(counted.hits, counted.misses);
     if let (Some((class, event)), Some(dst)) = (event, &o.store) {
         ctx.notify(class, event, dst);
     }

@@ -270,7 +270,7 @@ fn read_stream(ctx: &mut Ctx<'_>, key: &[u8], f: impl Fn(Option<&Stream>, i64) -
         let entry = kv.get(db, key);
         (entry.is_some(), stream_ref(entry).and_then(|s| f(s, now)))
     });
-    ctx.engine.stats.lookup(hit);
+    ctx.lookup(hit);
     reply
 }
 
@@ -828,7 +828,7 @@ fn xread(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
         (hits, Ok((served, from)))
     });
     for hit in hits {
-        ctx.engine.stats.lookup(hit);
+        ctx.lookup(hit);
     }
     let (served, from) = outcome?;
     if !served.is_empty() {

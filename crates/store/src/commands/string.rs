@@ -26,7 +26,6 @@ use resp::Frame;
 
 use crate::command::flags::*;
 use crate::command::{Args, CommandResult, CommandSpec, Ctx, Group};
-use crate::engine::Stats;
 use crate::error;
 use crate::keyspace::KeyView;
 use crate::notify::class;
@@ -125,7 +124,7 @@ fn read_string(ctx: &mut Ctx<'_>, key: &[u8], f: impl Fn(Option<&RString>) -> Co
         let entry = kv.get(db, key);
         (entry.is_some(), as_string(entry).and_then(&f))
     });
-    ctx.engine.stats.lookup(hit);
+    ctx.lookup(hit);
     reply
 }
 
@@ -308,7 +307,7 @@ fn set_generic(
         (looked_up, Ok(old.unwrap_or_else(|| ok.clone())), Some(expire_at))
     });
     if let Some(hit) = looked_up {
-        ctx.engine.stats.lookup(hit);
+        ctx.lookup(hit);
     }
     if let Some(expire_at) = set {
         ctx.notify(class::STRING, "set", key);
@@ -374,7 +373,7 @@ fn getset(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
         kv.insert(db, key.clone(), Entry::new(Value::string(value.clone())));
         (hit, Ok(old))
     });
-    ctx.engine.stats.lookup(hit);
+    ctx.lookup(hit);
     if reply.is_ok() {
         ctx.notify(class::STRING, "set", key);
         ctx.propagate(vec![Bytes::from_static(b"SET"), key.clone(), value.clone()]);
@@ -395,7 +394,7 @@ fn getdel(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
         kv.remove(db, key);
         (hit, Ok(Frame::Bulk(value)))
     });
-    ctx.engine.stats.lookup(hit);
+    ctx.lookup(hit);
     if matches!(reply, Ok(Frame::Bulk(_))) {
         ctx.notify(class::GENERIC, "del", key);
         // Redis deletes (and logs) as UNLINK when user deletions are lazy.
@@ -440,7 +439,7 @@ fn getex(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
         };
         (hit, Ok(Frame::Bulk(value)), change)
     });
-    ctx.engine.stats.lookup(hit);
+    ctx.lookup(hit);
     // Logged as what it did to the key, never as GETEX (its time may be relative).
     let (event, argv) = match change {
         None => return reply,
@@ -481,8 +480,7 @@ fn mget(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
         }
         (values, hits)
     });
-    Stats::add(&ctx.engine.stats.keyspace_hits, hits);
-    Stats::add(&ctx.engine.stats.keyspace_misses, keys.len() as u64 - hits);
+    ctx.client.counts.lookups(hits, keys.len() as u64 - hits);
     Ok(Frame::Array(values))
 }
 
@@ -682,8 +680,7 @@ fn lcs(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
         }
         (hits, strings)
     });
-    Stats::add(&ctx.engine.stats.keyspace_hits, hits);
-    Stats::add(&ctx.engine.stats.keyspace_misses, 2 - hits);
+    ctx.client.counts.lookups(hits, 2 - hits);
     let (Ok(a), Ok(b)) = (&strings[0], &strings[1]) else {
         return Err(Frame::error("ERR The specified keys must contain string values"));
     };

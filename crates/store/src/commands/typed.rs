@@ -75,7 +75,7 @@ pub(crate) fn read_typed<T: Collection>(
         let entry = kv.get(db, key);
         (entry.is_some(), typed::<T>(entry).and_then(&f))
     });
-    ctx.engine.stats.lookup(hit);
+    ctx.lookup(hit);
     reply
 }
 

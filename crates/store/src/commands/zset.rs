@@ -40,7 +40,6 @@ use crate::command::flags::*;
 use crate::command::{Args, CommandResult, CommandSpec, Ctx, Group};
 use crate::commands::scan::scan_command;
 use crate::commands::typed::{read_typed, typed, update_typed};
-use crate::engine::Stats;
 use crate::error;
 use crate::keyspace::KeyView;
 use crate::notify::class;
@@ -745,7 +744,7 @@ fn zrangestore(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
         };
         (hit, Ok(store_zset(kv, db, dst, items.into_iter().collect())))
     });
-    ctx.engine.stats.lookup(hit);
+    ctx.lookup(hit);
     let stored = stored?;
     notify_store(ctx, "zrangestore", dst, stored);
     Ok(Frame::Integer(stored.len as i64))
@@ -1364,8 +1363,7 @@ fn combine(ctx: &mut Ctx<'_>, args: &Args, c: Combine<'_>) -> CommandResult {
     };
     let (reply, (hits, misses), stored) =
         if c.dst.is_some() { ctx.write_keys(&scope, run) } else { ctx.read_keys(&scope, run) };
-    Stats::add(&ctx.engine.stats.keyspace_hits, hits);
-    Stats::add(&ctx.engine.stats.keyspace_misses, misses);
+    ctx.client.counts.lookups(hits, misses);
     if let Some(dst) = &c.dst {
         let event = match c.op {
             SetOp::Union => "zunionstore",

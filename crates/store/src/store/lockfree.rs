@@ -58,7 +58,7 @@ use parking_lot::lock_api::RawRwLock as _;
 use parking_lot::{RawRwLock, RwLock};
 
 use super::hash_trie::{self, HashTrie, TrieItem};
-use crate::clock::now_ms;
+use crate::batch::view_now_ms;
 use crate::compact::{CompactBytes, FlaggedBytes};
 use crate::keyspace::{KeyView, Scope, Store};
 use crate::value::{Entry, RString, Value};
@@ -549,7 +549,7 @@ impl<'a> LockFreeView<'a> {
         LockFreeView {
             store,
             mode,
-            now: now_ms(),
+            now: view_now_ms(),
             slots: SPARE_SLOTS.try_with(Cell::take).unwrap_or_default(),
             expired: Vec::new(),
             held: Vec::new(),

@@ -18,7 +18,7 @@ use parking_lot::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use super::shard::Shard;
 use super::{KeyHash, SHARDS};
-use crate::clock::now_ms;
+use crate::batch::view_now_ms;
 use crate::keyspace::{KeyView, Scope, Snapshot, Store};
 use crate::value::{Entry, Value};
 
@@ -365,7 +365,7 @@ impl Store for MutexStore {
             }
             scope => self.lock_scope(scope),
         };
-        let mut view = MutexView { guards, write, now: now_ms(), expired: Vec::new(), databases: self.databases };
+        let mut view = MutexView { guards, write, now: view_now_ms(), expired: Vec::new(), databases: self.databases };
         if let Scope::Keys { keys, .. } = scope {
             if keys.len() > 1 {
                 view.prefetch(keys);

@@ -33,13 +33,13 @@ pub const REPLY_PAUSE_BOUND: usize = 64 * 1024 * 1024;
 /// Reply buffer capacity kept after it drains; a bigger one is freed so one large reply
 /// does not pin its memory for the life of the connection.
 pub const REPLY_BUFFER_KEEP: usize = 64 * 1024;
+/// Query buffer capacity kept once it is empty, for the same reason.
+pub const QUERY_BUFFER_KEEP: usize = 64 * 1024;
 /// Most pipelined requests whose keys are prefetched together (see `Session::prefetch_keys`).
 pub const PREFETCH_BATCH: usize = 32;
 /// Batches that skip the look ahead after one whose requests named fewer than two keys
 /// to prefetch (see `Session::prefetch_keys`).
 const PREFETCH_BACKOFF: u8 = 15;
-/// Query buffer capacity kept once it is empty, for the same reason.
-pub const QUERY_BUFFER_KEEP: usize = 64 * 1024;
 
 /// Why a session must be closed.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -196,11 +196,7 @@ fn scan(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
         });
         (next, found, hits, misses)
     });
-    for (n, hit) in [(type_hits, true), (type_misses, false)] {
-        for _ in 0..n {
-            ctx.lookup(hit);
-        }
-    }
+    ctx.client.counts.lookups(type_hits, type_misses);
     Ok(Frame::Array(vec![Frame::bulk(next.to_string()), Frame::Array(found)]))
 }
 

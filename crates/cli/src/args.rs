@@ -24,6 +24,11 @@ pub struct Cli {
     #[arg(long, value_enum, value_name = "STORE")]
     pub store: Option<StoreArg>,
 
+    /// Scheduling policy of the threaded mode's client threads: batch (a woken thread
+    /// waits for the running one instead of preempting it) or other [default: batch].
+    #[arg(long, value_parser = ["batch", "other"], value_name = "POLICY")]
+    pub client_thread_policy: Option<String>,
+
     /// TCP port to listen on [default: 6379].
     #[arg(long, env = "TANDEM_PORT", value_name = "N")]
     pub port: Option<u16>,
@@ -101,6 +106,7 @@ impl Cli {
         };
         one("mode", self.mode.map(|m| m.to_possible_value().map(|v| v.get_name().to_string()).unwrap_or_default()));
         one("store", self.store.map(|s| s.to_possible_value().map(|v| v.get_name().to_string()).unwrap_or_default()));
+        one("client-thread-policy", self.client_thread_policy.clone());
         one("port", self.port.map(|n| n.to_string()));
         one("maxclients", self.maxclients.map(|n| n.to_string()));
         one("databases", self.databases.map(|n| n.to_string()));

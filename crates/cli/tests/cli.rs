@@ -147,3 +147,43 @@ fn eventloop_serves_and_stops_on_sigterm() {
 fn threaded_serves_and_stops_on_sigterm() {
     serves_and_stops_on_sigterm("threaded");
 }
+
+/// The scheduling policy of every thread of process `pid` named `client-*`.
+fn client_thread_policies(pid: u32) -> Vec<i32> {
+    let mut policies = Vec::new();
+    for task in std::fs::read_dir(format!("/proc/{pid}/task")).expect("list the threads").flatten() {
+        let comm = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
+        if !comm.starts_with("client-") {
+            continue;
+        }
+        let tid: libc::pid_t = task.file_name().to_string_lossy().parse().expect("thread id");
+        // SAFETY: only reads the policy of a thread id; -1 (thread gone) is kept and fails the test.
+        policies.push(unsafe { libc::sched_getscheduler(tid) });
+    }
+    policies
+}
+
+/// `client-thread-policy`: the threaded mode's client threads run under SCHED_BATCH by
+/// default and under SCHED_OTHER when asked.
+#[test]
+fn threaded_client_threads_run_under_the_configured_policy() {
+    for (args, want) in [(&[][..], libc::SCHED_BATCH), (&["--client-thread-policy", "other"][..], libc::SCHED_OTHER)] {
+        let mut argv: Vec<&std::ffi::OsStr> =
+            vec!["--mode".as_ref(), "threaded".as_ref(), "--save".as_ref(), "".as_ref()];
+        argv.extend(args.iter().map(|a: &&str| std::ffi::OsStr::new(*a)));
+        let common::Started { mut child, addr, log: _log, .. } = common::start(&argv);
+        let mut conns: Vec<TcpStream> = (0..2).map(|_| TcpStream::connect(&addr).expect("connect")).collect();
+        for conn in &mut conns {
+            conn.set_read_timeout(Some(Duration::from_secs(5))).expect("timeout");
+            conn.write_all(b"PING\r\n").expect("write");
+            let mut reply = [0u8; 7];
+            conn.read_exact(&mut reply).expect("read");
+            assert_eq!(&reply, b"+PONG\r\n");
+        }
+        // Each client's thread has answered, so it has set its policy already.
+        let policies = client_thread_policies(child.id());
+        let _ = child.kill();
+        let _ = child.wait();
+        assert_eq!(policies, [want, want], "{args:?}");
+    }
+}

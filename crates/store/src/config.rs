@@ -60,6 +60,10 @@ pub struct ConfigValues {
     pub mode: Mode,
     /// `--store`: "mutex" or "lockfree".
     pub store: String,
+    /// Linux scheduling policy of the threaded mode's client threads: "batch"
+    /// (`SCHED_BATCH`: a woken thread does not preempt the running one) or "other" (the
+    /// default policy, `SCHED_OTHER`). See ARCHITECTURE.md, "what makes each mode fast or slow".
+    pub client_thread_policy: String,
     pub port: u16,
     pub bind: Vec<String>,
     pub databases: usize,
@@ -134,6 +138,7 @@ impl Default for ConfigValues {
         ConfigValues {
             mode: Mode::EventLoop,
             store: "mutex".into(),
+            client_thread_policy: "batch".into(),
             port: 6379,
             bind: vec!["127.0.0.1".into()],
             databases: 16,
@@ -528,6 +533,7 @@ pub static PARAMS: &[Param] = &[
         },
     ),
     Param::new("store", Immutable, field!(enum store, &["mutex", "lockfree"])),
+    Param::new("client-thread-policy", Immutable, field!(enum client_thread_policy, &["batch", "other"])),
     // Network and clients.
     Param::new("port", Immutable, field!(int port, 0, 65535)),
     Param::new("bind", Immutable, Kind::Multi { set: set_bind, get: |c| c.bind.join(" ") }),
@@ -993,6 +999,7 @@ mod tests {
         assert_eq!(get(&c, "bind"), "127.0.0.1");
         assert_eq!(get(&c, "mode"), "eventloop");
         assert_eq!(get(&c, "store"), "mutex");
+        assert_eq!(get(&c, "client-thread-policy"), "batch");
         assert_eq!(get(&c, "list-max-listpack-size"), "-2");
     }
 
@@ -1104,7 +1111,7 @@ mod tests {
 
     #[test]
     fn immutable_parameters_cannot_be_set() {
-        for name in ["port", "bind", "databases", "daemonize", "mode", "store"] {
+        for name in ["port", "bind", "databases", "daemonize", "mode", "store", "client-thread-policy"] {
             assert_eq!(
                 config().set(&[(name, "1")]),
                 Err(format!(

@@ -17,10 +17,26 @@ use crate::value::{Entry, Value};
 pub enum Scope<'a> {
     /// Only these keys; `write` if any of them may change.
     Keys { keys: &'a [(usize, &'a [u8])], write: bool },
-    /// A whole database (KEYS, SCAN, DBSIZE, RANDOMKEY, FLUSHDB).
+    /// A whole database, as one atomic picture (KEYS, SORT ... BY, FLUSHDB).
     Db { db: usize, write: bool },
+    /// A whole database, read a part at a time (SCAN, RANDOMKEY, DBSIZE, INFO keyspace):
+    /// not one atomic picture across the parts, so that a reader holds up no writer for
+    /// longer than one part takes to read. What each method returns is still true of
+    /// some moment of the view: `len` is exact, and a SCAN step visits its part whole.
+    Sweep { db: usize },
     /// Every database, exclusively (FLUSHALL, SWAPDB, MULTI/EXEC).
     All,
+}
+
+impl Scope<'_> {
+    /// Whether a view of this scope may write.
+    pub fn writes(&self) -> bool {
+        match *self {
+            Scope::Keys { write, .. } | Scope::Db { write, .. } => write,
+            Scope::Sweep { .. } => false,
+            Scope::All => true,
+        }
+    }
 }
 
 /// The keyspace as one command sees it while it runs. Methods that touch a key outside the

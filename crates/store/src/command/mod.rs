@@ -128,10 +128,7 @@ impl<'a> Ctx<'a> {
 
     /// Runs `f` over `scope` (see [`crate::keyspace::Store::view`]: `f` may run more than once).
     pub fn view<R>(&mut self, scope: Scope<'_>, mut f: impl FnMut(&mut dyn KeyView) -> R) -> R {
-        let writes = match scope {
-            Scope::Keys { write, .. } | Scope::Db { write, .. } => write,
-            Scope::All => true,
-        };
+        let writes = scope.writes();
         if let Some(v) = self.held.as_deref_mut() {
             let mut tally = Tally::new(v);
             let reply = f(&mut tally);
@@ -263,6 +260,12 @@ impl<'a> Ctx<'a> {
     pub fn db_view<R>(&mut self, write: bool, mut f: impl FnMut(&mut dyn KeyView, usize) -> R) -> R {
         let db = self.db();
         self.view(Scope::Db { db, write }, |kv| f(kv, db))
+    }
+
+    /// The whole selected database, read a part at a time ([`Scope::Sweep`]).
+    pub fn sweep_view<R>(&mut self, mut f: impl FnMut(&mut dyn KeyView, usize) -> R) -> R {
+        let db = self.db();
+        self.view(Scope::Sweep { db }, |kv| f(kv, db))
     }
 }
 

@@ -171,7 +171,7 @@ fn scan(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
             return Err(error::syntax());
         }
     }
-    let (next, found, type_hits, type_misses) = ctx.db_view(false, |kv, db| {
+    let (next, found, type_hits, type_misses) = ctx.sweep_view(|kv, db| {
         let now = kv.now();
         let (mut found, mut hits, mut misses) = (Vec::new(), 0u64, 0u64);
         let next = kv.scan(db, cursor, count, &mut |k, e| {
@@ -201,16 +201,16 @@ fn scan(ctx: &mut Ctx<'_>, args: &Args) -> CommandResult {
 }
 
 /// RANDOMKEY: a live random key. Like Redis's `dbRandomKey`, an expired key drawn is deleted
-/// and another drawn. The first draw runs under read locks; only if it hits an expired key
-/// does the command retry under write locks, deleting as it goes (each retry removes a key,
-/// so the loop ends).
+/// and another drawn. The first draw only reads (a sweep: it locks the one shard it draws
+/// from); only if it hits an expired key does the command retry under write locks,
+/// deleting as it goes (each retry removes a key, so the loop ends).
 fn randomkey(ctx: &mut Ctx<'_>, _: &Args) -> CommandResult {
     enum Draw {
         Empty,
         Live(Bytes),
         Expired,
     }
-    let first = ctx.db_view(false, |kv, db| match kv.random_key(db) {
+    let first = ctx.sweep_view(|kv, db| match kv.random_key(db) {
         None => Draw::Empty,
         Some(k) if kv.peek(db, &k).is_some() => Draw::Live(k),
         Some(_) => Draw::Expired,
@@ -626,7 +626,7 @@ fn object_help(_: &mut Ctx<'_>, _: &Args) -> CommandResult {
 
 /// DBSIZE counts keys that expired but were not collected yet, as Redis does.
 fn dbsize(ctx: &mut Ctx<'_>, _: &Args) -> CommandResult {
-    let n = ctx.db_view(false, |kv, db| kv.len(db));
+    let n = ctx.sweep_view(|kv, db| kv.len(db));
     Ok(Frame::Integer(n as i64))
 }
 
@@ -906,6 +906,22 @@ mod tests {
                 let Frame::Bulk(k) = c.run(&["RANDOMKEY"]) else { panic!("not a bulk") };
                 assert!(["a", "b", "c"].contains(&std::str::from_utf8(&k).expect("utf8")));
             }
+        });
+    }
+
+    #[test]
+    fn randomkey_draws_every_key_of_a_small_database() {
+        // Two keys, most likely in different shards: a draw that favoured one shard (or the
+        // first non-empty one) would miss the other. Missing one by chance: 2 in 2^200.
+        each_store(|c| {
+            c.run(&["SET", "a", "v"]);
+            c.run(&["SET", "b", "v"]);
+            let mut seen = std::collections::HashSet::new();
+            for _ in 0..200 {
+                let Frame::Bulk(k) = c.run(&["RANDOMKEY"]) else { panic!("not a bulk") };
+                seen.insert(k);
+            }
+            assert_eq!(seen.len(), 2);
         });
     }
 
@@ -1411,12 +1427,17 @@ mod tests {
             c.run(&["EXPIRE", "a", "100"]);
             c.run(&["SELECT", "1"]);
             c.run(&["SET", "b", "in1"]);
+            c.run(&["SELECT", "0"]);
+            c.run(&["SET", "a2", "in0"]);
+            c.run(&["SELECT", "1"]);
             assert_eq!(c.run(&["SWAPDB", "0", "1"]), ok());
             // The client stays on database 1, which now holds what 0 held.
+            assert_eq!(c.run(&["DBSIZE"]), int(2));
             assert_eq!(c.run(&["GET", "a"]), bulk("in0"));
             assert_eq!(c.run(&["TTL", "a"]), int(100));
             assert_eq!(c.run(&["EXISTS", "b"]), int(0));
             c.run(&["SELECT", "0"]);
+            assert_eq!(c.run(&["DBSIZE"]), int(1));
             assert_eq!(c.run(&["GET", "b"]), bulk("in1"));
             assert_eq!(c.run(&["SWAPDB", "0", "0"]), ok());
             assert_eq!(c.run(&["GET", "b"]), bulk("in1"));

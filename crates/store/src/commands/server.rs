@@ -798,7 +798,7 @@ fn replication_section(out: &mut InfoText) {
 /// `db0:keys=N,expires=M,avg_ttl=0` for every non-empty database.
 fn keyspace_section(ctx: &mut Ctx<'_>, out: &mut InfoText) {
     for db in 0..ctx.engine.store().databases() {
-        let (keys, expires) = ctx.view(Scope::Db { db, write: false }, |kv| (kv.len(db), kv.expires_len(db)));
+        let (keys, expires) = ctx.view(Scope::Sweep { db }, |kv| (kv.len(db), kv.expires_len(db)));
         if keys > 0 {
             out.field(&format!("db{db}"), format_args!("keys={keys},expires={expires},avg_ttl=0"));
         }

@@ -949,13 +949,14 @@ impl Store for LockFreeStore {
             // Several keys written: exclusive, so the write is atomic.
             Scope::Keys { keys, write: true } => keys.iter().any(|k| *k != keys[0]),
             Scope::Db { write, .. } => write,
+            Scope::Sweep { .. } => false,
             Scope::All => true,
         };
         if exclusive {
             self.view_exclusive(f);
             return;
         }
-        if let Scope::Db { .. } = scope {
+        if let Scope::Db { .. } | Scope::Sweep { .. } = scope {
             let _gate = self.gate.read();
             let mut view = LockFreeView::new(self, Mode::SharedDb);
             view.run(f);

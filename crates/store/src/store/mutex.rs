@@ -3,6 +3,25 @@
 //! (database, then shard index), so two views can never wait on each other in a cycle.
 //! Reads take shared locks, writes exclusive ones.
 //!
+//! **The gate.** Every view also holds the store's [`ViewGate`] (a reader-writer lock
+//! whose read side is spread over cache lines by thread, so readers on different cores do
+//! not share a line): shared for a key, database or sweep view, exclusive for
+//! [`Scope::All`]. Holding it exclusively, an all-database view (EXEC, FLUSHALL, SWAPDB)
+//! has the keyspace to itself without locking the `databases × SHARDS` shards up front; it
+//! locks only the shards it touches, as it touches them (in any order: no one else holds
+//! one). With many shards that is the difference between a transaction that locks one
+//! shard and one that locks thousands.
+//!
+//! **Counts.** Each shard's length is mirrored in `lens`, and each database's key count in
+//! `counts`; a view that changed a shard's length updates both when its closure is done,
+//! while it still holds its locks, adding its net change to each database once. So the
+//! count changes in one step per view, and DBSIZE reads it exactly without a lock, and
+//! RANDOMKEY picks a shard in proportion to its size without locking the others.
+//!
+//! **Sweeps** ([`Scope::Sweep`]: SCAN, RANDOMKEY, DBSIZE, INFO keyspace) lock one shard at
+//! a time, read-only, dropping it before locking the next (two read locks held at once, in
+//! an order other than the global one, could wait on a writer that waits on them).
+//!
 //! **Snapshots** (BGSAVE, AOF rewrite) copy shards lazily, one at a time, so no one waits for
 //! more than one shard's copy: beginning a snapshot write-locks every shard for an instant
 //! to mark the snapshot point; afterwards the saver copies each shard under its read lock
@@ -10,12 +29,14 @@
 //! before its first change (copy-before-write). Either way the copy is the shard as it was
 //! at the snapshot point. Extra memory: the shards copied and not yet written out.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use bytes::Bytes;
+use crossbeam_utils::CachePadded;
 use parking_lot::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
+use super::gate::ViewGate;
 use super::shard::Shard;
 use super::{KeyHash, SHARDS};
 use crate::batch::view_now_ms;
@@ -25,6 +46,12 @@ use crate::value::{Entry, Value};
 pub struct MutexStore {
     /// `dbs * SHARDS` shards, database-major.
     shards: Box<[RwLock<Shard>]>,
+    /// Per shard, its length when no view that changed it is open (see the module docs).
+    lens: Box<[AtomicUsize]>,
+    /// Per database, its number of keys, changed once per view (see the module docs).
+    counts: Box<[CachePadded<AtomicUsize>]>,
+    /// Shared by every view but [`Scope::All`]'s, which holds it exclusively.
+    gate: ViewGate,
     databases: usize,
     expired: AtomicU64,
     lazily_expired: crate::keyspace::LazyExpired,
@@ -52,6 +79,9 @@ impl MutexStore {
         let shards = (0..databases * SHARDS).map(|_| RwLock::new(Shard::default())).collect();
         MutexStore {
             shards,
+            lens: (0..databases * SHARDS).map(|_| AtomicUsize::new(0)).collect(),
+            counts: (0..databases).map(|_| CachePadded::new(AtomicUsize::new(0))).collect(),
+            gate: ViewGate::default(),
             databases,
             expired: AtomicU64::new(0),
             lazily_expired: Default::default(),
@@ -87,20 +117,65 @@ impl MutexStore {
         }
     }
 
-    /// Locks every shard `scope` touches, in the one global lock order: ascending index.
-    fn lock_scope(&self, scope: Scope<'_>) -> (Guards<'_>, bool) {
-        let (mut indices, write): (Vec<usize>, bool) = match scope {
-            Scope::Keys { keys, write } => {
-                (keys.iter().map(|(db, k)| MutexStore::index(*db, KeyHash::new(k).shard())).collect(), write)
+    /// Locks every shard `scope` touches, in the one global lock order (ascending index),
+    /// and says how the view reaches the shards outside that set.
+    fn lock_scope(&self, scope: Scope<'_>) -> (Guards<'_>, Reach) {
+        let mut indices: Vec<usize> = match scope {
+            Scope::Keys { keys: &[(db, key)], write } => {
+                let idx = MutexStore::index(db, KeyHash::new(key).shard());
+                return (Guards::One([(idx, self.lock(idx, write))]), Reach::Locked);
             }
-            Scope::Db { db, write } => ((MutexStore::index(db, 0)..MutexStore::index(db + 1, 0)).collect(), write),
-            Scope::All => ((0..self.shards.len()).collect(), true),
+            Scope::Keys { keys, .. } => {
+                keys.iter().map(|(db, k)| MutexStore::index(*db, KeyHash::new(k).shard())).collect()
+            }
+            Scope::Db { db, .. } => (MutexStore::index(db, 0)..MutexStore::index(db + 1, 0)).collect(),
+            Scope::Sweep { .. } => return (Guards::Many(Vec::new()), Reach::Sweep),
+            Scope::All => return (Guards::Many(Vec::new()), Reach::OnDemand),
         };
         indices.sort_unstable();
         indices.dedup();
-        let guards = indices.into_iter().map(|i| (i, self.lock(i, write))).collect();
-        (Guards::Many(guards), write)
+        let write = scope.writes();
+        (Guards::Many(indices.into_iter().map(|i| (i, self.lock(i, write))).collect()), Reach::Locked)
     }
+
+    /// Brings `lens` and `counts` up to date with the shards a view wrote, while it still
+    /// holds them: one addition per database it changed.
+    fn settle<'s>(&self, written: impl IntoIterator<Item = (usize, &'s Shard)>) {
+        let mut pending: Option<(usize, usize)> = None;
+        for (idx, shard) in written {
+            let (now, before) = (shard.len(), self.lens[idx].load(Ordering::Relaxed));
+            if now == before {
+                continue;
+            }
+            self.lens[idx].store(now, Ordering::Relaxed);
+            // Two's complement: adding `now - before` wraps to a subtraction when negative.
+            let delta = now.wrapping_sub(before);
+            let db = idx / SHARDS;
+            match &mut pending {
+                Some((d, sum)) if *d == db => *sum = sum.wrapping_add(delta),
+                _ => {
+                    if let Some((d, sum)) = pending {
+                        self.counts[d].fetch_add(sum, Ordering::Relaxed);
+                    }
+                    pending = Some((db, delta));
+                }
+            }
+        }
+        if let Some((d, sum)) = pending {
+            self.counts[d].fetch_add(sum, Ordering::Relaxed);
+        }
+    }
+}
+
+/// How a view reaches a shard it has not locked.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Reach {
+    /// It does not: its scope's shards were all locked when it opened.
+    Locked,
+    /// Locks it, exclusively, and keeps it (the gate is held exclusively: `Scope::All`).
+    OnDemand,
+    /// Drops the shard it holds and locks this one for reading (`Scope::Sweep`).
+    Sweep,
 }
 
 enum Guard<'a> {
@@ -156,7 +231,9 @@ impl std::ops::DerefMut for Guards<'_> {
 
 /// A view holding the locks of its scope, sorted by shard index.
 struct MutexView<'a> {
+    store: &'a MutexStore,
     guards: Guards<'a>,
+    reach: Reach,
     write: bool,
     now: i64,
     /// Keys this view deleted because they had expired.
@@ -166,11 +243,37 @@ struct MutexView<'a> {
 
 impl<'a> MutexView<'a> {
     fn slot(&mut self, db: usize, key: KeyHash<'_>) -> &mut Guard<'a> {
-        let idx = MutexStore::index(db, key.shard());
-        match self.guards.binary_search_by_key(&idx, |(i, _)| *i) {
-            Ok(pos) => &mut self.guards[pos].1,
-            Err(_) => panic!("key outside the view's scope: the command's key specification is wrong"),
-        }
+        self.shard_guard(MutexStore::index(db, key.shard()))
+    }
+
+    /// The guard of shard `idx`, locking it if the view's [`Reach`] allows.
+    fn shard_guard(&mut self, idx: usize) -> &mut Guard<'a> {
+        let pos = match self.guards.binary_search_by_key(&idx, |(i, _)| *i) {
+            Ok(pos) => pos,
+            Err(pos) => match self.reach {
+                Reach::Locked => panic!("key outside the view's scope: the command's key specification is wrong"),
+                Reach::OnDemand => {
+                    let guard = self.store.lock(idx, true);
+                    match &mut self.guards {
+                        Guards::Many(guards) => guards.insert(pos, (idx, guard)),
+                        Guards::One(_) => unreachable!("an on-demand view starts with no guards"),
+                    }
+                    pos
+                }
+                Reach::Sweep => {
+                    // Unlock the shard held before locking the next (see the module docs).
+                    self.guards = Guards::Many(Vec::new());
+                    self.guards = Guards::One([(idx, self.store.lock(idx, false))]);
+                    0
+                }
+            },
+        };
+        &mut self.guards[pos].1
+    }
+
+    /// Shard `shard` of database `db`, read-only.
+    fn shard(&mut self, db: usize, shard: usize) -> &Shard {
+        self.shard_guard(MutexStore::index(db, shard)).shard()
     }
 
     /// Starts loading the index slots, records and string values of (up to
@@ -195,8 +298,15 @@ impl<'a> MutexView<'a> {
         }
     }
 
-    /// The guards of database `db`, in shard order. Panics unless the scope covers it.
+    /// The guards of database `db`, in shard order, to write through. Panics unless the
+    /// scope covers it.
     fn db_guards(&mut self, db: usize) -> &mut [(usize, Guard<'a>)] {
+        assert!(self.reach != Reach::Sweep, "a sweep cannot write");
+        if self.reach == Reach::OnDemand {
+            for shard in 0..SHARDS {
+                self.shard_guard(MutexStore::index(db, shard));
+            }
+        }
         let lo = MutexStore::index(db, 0);
         let start = self.guards.partition_point(|(i, _)| *i < lo);
         let end = self.guards.partition_point(|(i, _)| *i < lo + SHARDS);
@@ -260,11 +370,14 @@ impl KeyView for MutexView<'_> {
     }
 
     fn len(&mut self, db: usize) -> usize {
-        self.db_guards(db).iter().map(|(_, g)| g.shard().len()).sum()
+        if self.reach == Reach::Sweep {
+            return self.store.counts[db].load(Ordering::Relaxed);
+        }
+        (0..SHARDS).map(|s| self.shard(db, s).len()).sum()
     }
 
     fn expires_len(&mut self, db: usize) -> usize {
-        self.db_guards(db).iter().map(|(_, g)| g.shard().expires_len()).sum()
+        (0..SHARDS).map(|s| self.shard(db, s).expires_len()).sum()
     }
 
     fn scan(&mut self, db: usize, cursor: u64, count: usize, visit: &mut dyn FnMut(&Bytes, &Entry)) -> u64 {
@@ -273,13 +386,12 @@ impl KeyView for MutexView<'_> {
         const SHARD_BITS: u32 = SHARDS.trailing_zeros();
         let mut shard = (cursor & (SHARDS as u64 - 1)) as usize;
         let mut top = (cursor >> SHARD_BITS) as usize;
-        let guards = self.db_guards(db);
         if shard >= SHARDS {
             return 0;
         }
         let mut budget = count.max(1);
         loop {
-            let s = guards[shard].1.shard();
+            let s = self.shard(db, shard);
             let start = if top == 0 { s.len() } else { top.min(s.len()) };
             let next = s.scan_down(start, budget, visit);
             budget -= (start - next).min(budget);
@@ -298,27 +410,43 @@ impl KeyView for MutexView<'_> {
     }
 
     fn for_each(&mut self, db: usize, visit: &mut dyn FnMut(&Bytes, &Entry)) {
-        for (_, g) in self.db_guards(db).iter() {
-            g.shard().for_each(visit);
+        for s in 0..SHARDS {
+            self.shard(db, s).for_each(visit);
         }
     }
 
     fn random_key(&mut self, db: usize) -> Option<Bytes> {
-        let guards = self.db_guards(db);
-        let total: usize = guards.iter().map(|(_, g)| g.shard().len()).sum();
-        if total == 0 {
-            return None;
-        }
-        // Pick a shard in proportion to its size, then a key within it.
-        let mut r = rand::Rng::gen_range(&mut rand::thread_rng(), 0..total);
-        for (_, g) in guards.iter() {
-            let n = g.shard().len();
-            if r < n {
-                return g.shard().random_key();
+        // Pick a shard in proportion to its size, then a key within it. A sweep weighs
+        // the shards by their mirrored lengths, locking only the one it picks; if a writer
+        // emptied that one in between, it draws again (and after a few misses walks the
+        // shards in order, so an emptying database cannot keep it drawing).
+        let tries = if self.reach == Reach::Sweep { 4 } else { 1 };
+        for _ in 0..tries {
+            let sizes: Vec<usize> = if self.reach == Reach::Sweep {
+                let lo = MutexStore::index(db, 0);
+                self.store.lens[lo..lo + SHARDS].iter().map(|n| n.load(Ordering::Relaxed)).collect()
+            } else {
+                (0..SHARDS).map(|s| self.shard(db, s).len()).collect()
+            };
+            let total: usize = sizes.iter().sum();
+            if total == 0 {
+                return None;
             }
-            r -= n;
+            let mut r = rand::Rng::gen_range(&mut rand::thread_rng(), 0..total);
+            let shard = sizes
+                .iter()
+                .position(|&n| {
+                    r < n || {
+                        r -= n;
+                        false
+                    }
+                })
+                .expect("r < total");
+            if let Some(key) = self.shard(db, shard).random_key() {
+                return Some(key);
+            }
         }
-        None
+        (0..SHARDS).find_map(|s| self.shard(db, s).random_key())
     }
 
     fn clear(&mut self, db: usize) -> usize {
@@ -329,6 +457,8 @@ impl KeyView for MutexView<'_> {
         if a == b {
             return;
         }
+        self.db_guards(a);
+        self.db_guards(b);
         for s in 0..SHARDS {
             let (ia, ib) = (MutexStore::index(a, s), MutexStore::index(b, s));
             let (lo, hi) = (ia.min(ib), ia.max(ib));
@@ -358,20 +488,34 @@ impl Store for MutexStore {
     }
 
     fn view(&self, scope: Scope<'_>, f: &mut dyn FnMut(&mut dyn KeyView)) {
-        let (guards, write) = match scope {
-            Scope::Keys { keys: &[(db, key)], write } => {
-                let idx = MutexStore::index(db, KeyHash::new(key).shard());
-                (Guards::One([(idx, self.lock(idx, write))]), write)
-            }
-            scope => self.lock_scope(scope),
+        // Declared before the view, so dropped after it: the gate outlives the shard locks.
+        let (_shared, _exclusive) = match scope {
+            Scope::All => (None, Some(self.gate.exclusive())),
+            _ => (Some(self.gate.shared()), None),
         };
-        let mut view = MutexView { guards, write, now: view_now_ms(), expired: Vec::new(), databases: self.databases };
+        let (guards, reach) = self.lock_scope(scope);
+        let mut view = MutexView {
+            store: self,
+            guards,
+            reach,
+            write: scope.writes(),
+            now: view_now_ms(),
+            expired: Vec::new(),
+            databases: self.databases,
+        };
         if let Scope::Keys { keys, .. } = scope {
             if keys.len() > 1 {
                 view.prefetch(keys);
             }
         }
         crate::value::at_view_time(view.now, || f(&mut view));
+        if view.write {
+            self.settle(view.guards.iter().filter_map(|(i, g)| match g {
+                Guard::Write(shard) => Some((*i, &**shard)),
+                Guard::Read(_) => None,
+            }));
+        }
+        drop(view.guards);
         if !view.expired.is_empty() {
             self.expired.fetch_add(view.expired.len() as u64, Ordering::Relaxed);
             self.lazily_expired.record(&mut view.expired);
@@ -385,9 +529,14 @@ impl Store for MutexStore {
     fn expire_sample(&self, db: usize, slot: usize, count: usize, now: i64, expired: &mut Vec<Bytes>) -> usize {
         let before = expired.len();
         let idx = MutexStore::index(db, slot);
+        let _gate = self.gate.shared();
         let mut shard = self.shards[idx].write();
+        if shard.expires_len() == 0 {
+            return 0;
+        }
         self.before_write(idx, &shard);
         let sampled = shard.expire_sample(count, now, expired);
+        self.settle([(idx, &*shard)]);
         self.expired.fetch_add((expired.len() - before) as u64, Ordering::Relaxed);
         sampled
     }
@@ -401,14 +550,14 @@ impl Store for MutexStore {
     }
 
     fn snapshot(&self) -> Box<dyn Snapshot + Send + '_> {
-        // The snapshot point: every shard write-locked, so each writer is wholly before it
+        // The snapshot point: the gate held exclusively, so each writer is wholly before it
         // (in the copy) or wholly after it (and copies its shard first).
-        let guards: Vec<_> = self.shards.iter().map(|s| s.write()).collect();
+        let gate = self.gate.exclusive();
         let sizes = (0..self.databases)
             .map(|db| {
-                let shards = &guards[MutexStore::index(db, 0)..MutexStore::index(db + 1, 0)];
-                let keys = shards.iter().map(|s| s.len() as u64).sum();
-                let expires = shards.iter().map(|s| s.expires_len() as u64).sum();
+                let shards = &self.shards[MutexStore::index(db, 0)..MutexStore::index(db + 1, 0)];
+                let keys = self.counts[db].load(Ordering::Relaxed) as u64;
+                let expires = shards.iter().map(|s| s.read().expires_len() as u64).sum();
                 (keys, expires)
             })
             .collect();
@@ -420,7 +569,7 @@ impl Store for MutexStore {
         *slot = Some(copies.clone());
         self.snapshotting.store(true, Ordering::Release);
         drop(slot);
-        drop(guards);
+        drop(gate);
         Box::new(MutexSnapshot { store: self, copies, sizes })
     }
 }

@@ -114,10 +114,7 @@ impl Store for ModelStore {
         false
     }
     fn view(&self, scope: Scope<'_>, f: &mut dyn FnMut(&mut dyn KeyView)) {
-        let write = match scope {
-            Scope::Keys { write, .. } | Scope::Db { write, .. } => write,
-            Scope::All => true,
-        };
+        let write = scope.writes();
         let mut dbs = self.dbs.lock();
         f(&mut ModelView { dbs: &mut dbs, now: now_ms(), write });
     }

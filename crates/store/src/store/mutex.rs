@@ -527,6 +527,9 @@ impl Store for MutexStore {
     }
 
     fn expire_sample(&self, db: usize, slot: usize, count: usize, now: i64, expired: &mut Vec<Bytes>) -> usize {
+        if self.counts[db].load(Ordering::Relaxed) == 0 {
+            return 0;
+        }
         let before = expired.len();
         let idx = MutexStore::index(db, slot);
         let _gate = self.gate.shared();

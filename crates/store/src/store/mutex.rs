@@ -433,15 +433,11 @@ impl KeyView for MutexView<'_> {
                 return None;
             }
             let mut r = rand::Rng::gen_range(&mut rand::thread_rng(), 0..total);
-            let shard = sizes
-                .iter()
-                .position(|&n| {
-                    r < n || {
-                        r -= n;
-                        false
-                    }
-                })
-                .expect("r < total");
+            let mut shard = 0;
+            while r >= sizes[shard] {
+                r -= sizes[shard];
+                shard += 1;
+            }
             if let Some(key) = self.shard(db, shard).random_key() {
                 return Some(key);
             }

@@ -266,6 +266,13 @@ fn a_key_turning_from_a_hash_into_a_string_in_place_is_read_whole() {
     }
 }
 
+/// SETs `{prefix}0` .. `{prefix}{n-1}` in the client's database.
+fn set_keys(c: &mut TestClient, prefix: &str, n: usize) {
+    for i in 0..n {
+        c.run(&["SET", &format!("{prefix}{i}"), "v"]);
+    }
+}
+
 #[test]
 fn dbsize_is_exact_while_threads_rename_keys_between_shards() {
     // A RENAME empties one shard's slot and fills another's in one view; DBSIZE, which
@@ -273,9 +280,7 @@ fn dbsize_is_exact_while_threads_rename_keys_between_shards() {
     // in both.
     for store in STORES {
         let mut c = TestClient::new(store);
-        for i in 0..WRITERS * 8 {
-            c.run(&["SET", &format!("k{i}"), "v"]);
-        }
+        set_keys(&mut c, "k", WRITERS * 8);
         let expected = int((WRITERS * 8) as i64);
         race(
             &c,
@@ -298,13 +303,9 @@ fn dbsize_is_exact_while_threads_rename_keys_between_shards() {
 fn dbsize_sees_each_database_whole_while_another_thread_swaps_them() {
     for store in STORES {
         let mut c = TestClient::new(store);
-        for i in 0..30 {
-            c.run(&["SET", &format!("a{i}"), "v"]);
-        }
+        set_keys(&mut c, "a", 30);
         c.run(&["SELECT", "1"]);
-        for i in 0..10 {
-            c.run(&["SET", &format!("b{i}"), "v"]);
-        }
+        set_keys(&mut c, "b", 10);
         race(
             &c,
             1,
@@ -331,9 +332,7 @@ fn scan_returns_every_key_present_throughout_while_threads_add_and_delete_others
     // locks one shard at a time, so writers run between (and during) its steps.
     for store in STORES {
         let mut c = TestClient::new(store);
-        for i in 0..200 {
-            c.run(&["SET", &format!("stable{i}"), "v"]);
-        }
+        set_keys(&mut c, "stable", 200);
         race(
             &c,
             WRITERS,

@@ -948,9 +948,8 @@ impl Store for LockFreeStore {
             }
             // Several keys written: exclusive, so the write is atomic.
             Scope::Keys { keys, write: true } => keys.iter().any(|k| *k != keys[0]),
-            Scope::Db { write, .. } => write,
-            Scope::Sweep { .. } => false,
-            Scope::All => true,
+            // A whole database or everything: exclusive exactly when it may write.
+            scope => scope.writes(),
         };
         if exclusive {
             self.view_exclusive(f);

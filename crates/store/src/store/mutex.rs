@@ -23,8 +23,8 @@
 //! an order other than the global one, could wait on a writer that waits on them).
 //!
 //! **Snapshots** (BGSAVE, AOF rewrite) copy shards lazily, one at a time, so no one waits for
-//! more than one shard's copy: beginning a snapshot write-locks every shard for an instant
-//! to mark the snapshot point; afterwards the saver copies each shard under its read lock
+//! more than one shard's copy: beginning a snapshot holds the gate exclusively for an
+//! instant to mark the snapshot point (no view is open then); afterwards the saver copies each shard under its read lock
 //! and writes the copy out unlocked, and a writer that gets to a shard first copies it
 //! before its first change (copy-before-write). Either way the copy is the shard as it was
 //! at the snapshot point. Extra memory: the shards copied and not yet written out.
